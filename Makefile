@@ -1,0 +1,44 @@
+# slipway — build, test, benchmark.
+#
+#   make test        everything CI runs: set-up, vet, staticcheck, unit + end-to-end tests in every
+#                    module, short fuzz runs. Needs only Go, Node/npm and Python 3.
+#   make bench       regenerate BENCHMARKS.md (long; loopback only)
+#   make fuzz        long fuzz runs (FUZZTIME=5m per target)
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 10s
+MODULES     := . bench conformance
+
+.PHONY: test setup vet lint unit fuzz-short fuzz bench build
+
+test: setup vet lint unit fuzz-short
+
+build:
+	$(GO) build -o bin/slipway ./cmd/slipway
+
+# setup installs what the tests need on a fresh machine (npm packages for the example apps).
+setup:
+	@for d in $$(git ls-files '*package-lock.json' 2>/dev/null | xargs -r -n1 dirname); do \
+		echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	done
+
+vet:
+	@for m in $(MODULES); do [ -f $$m/go.mod ] || continue; echo "go vet in $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
+
+lint:
+	@for m in $(MODULES); do [ -f $$m/go.mod ] || continue; echo "staticcheck in $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...) || exit 1; done
+
+unit:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@for m in $(MODULES); do [ -f $$m/go.mod ] || continue; echo "go test in $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
+
+# fuzz-short runs every fuzz target briefly; fuzz runs them long.
+fuzz-short:
+	@./scripts/fuzz $(FUZZTIME)
+
+fuzz:
+	@./scripts/fuzz $${FUZZTIME:-5m}
+
+bench:
+	@./scripts/bench
