@@ -49,8 +49,6 @@ func (l *envList) set(k, v string) {
 	l.vals[k] = v
 }
 
-func (l *envList) has(k string) bool { _, ok := l.vals[k]; return ok }
-
 func (l *envList) list(drop func(string) bool) []string {
 	out := make([]string, 0, len(l.keys))
 	for _, k := range l.keys {
@@ -109,17 +107,4 @@ func (f *Function) environment(e *environment) (function, extension []string) {
 		return extensionDrop[k] || strings.HasPrefix(k, "AWS_XRAY_") || strings.HasPrefix(k, "_AWS_XRAY_")
 	})
 	return function, extension
-}
-
-// userSet reports whether the configured environment sets any of keys.
-func (c *Config) userSet(keys ...string) bool {
-	for _, kv := range c.Env {
-		k, _, _ := strings.Cut(kv, "=")
-		for _, want := range keys {
-			if k == want {
-				return true
-			}
-		}
-	}
-	return false
 }

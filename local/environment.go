@@ -2,13 +2,13 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -546,7 +546,9 @@ func (e *environment) failOne(inv *invocation, f Failure, errorType, msg string,
 	}
 }
 
-// markDead moves the environment to envDead; it reports whether this call did.
+// markDead moves the environment to envDead; it reports whether this call did, in which case
+// the caller must call teardown (the Function counts it as tearing down from now on, so that
+// Shutdown waits for it).
 func (e *environment) markDead() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -556,6 +558,7 @@ func (e *environment) markDead() bool {
 	e.state = envDead
 	close(e.dead)
 	e.notifyLocked()
+	e.f.tearing.add(1)
 	return true
 }
 
@@ -564,8 +567,7 @@ func (e *environment) markDead() bool {
 // subscribed, then, after the grace period, SIGKILL to whatever is left. It returns when no
 // process of the environment is left. The environment must be dead (markDead) already.
 func (e *environment) teardown(reason string) {
-	e.f.teardowns.Add(1)
-	defer e.f.teardowns.Done()
+	defer e.f.tearing.add(-1)
 	grace := e.f.cfg.ShutdownGrace
 	graceEnd := time.Now().Add(grace)
 
@@ -680,30 +682,42 @@ func (e *environment) flushPartial() {
 	}
 }
 
-// extensionNames lists registered extensions, for error messages.
-func (e *environment) extensionNames() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	names := make([]string, len(e.exts))
-	for i, x := range e.exts {
-		names[i] = x.name
-	}
-	return strings.Join(names, ", ")
-}
-
 // isReady and isFinishing are called by the pool with its mutex held: the lock order is the
 // pool's mutex, then the environment's. Nothing holds e.mu while calling into the pool.
-func (e *environment) isReady() bool {
+func (e *environment) stateOf() envState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.state == envReady && !e.broken
+	if e.broken {
+		return envDead
+	}
+	return e.state
+}
+
+// awaitReady waits until the environment's init phase is over; it reports whether the
+// environment is ready.
+func (e *environment) awaitReady(ctx context.Context) bool {
+	for {
+		e.mu.Lock()
+		state, ch := e.state, e.changed
+		e.mu.Unlock()
+		if state != envStarting {
+			return state == envReady
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 func (e *environment) isFinishing() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// Answered, and either the runtime is not back in /next yet or the invocation is being
+	// completed (END/REPORT) right now; not: extensions still working.
 	for _, inv := range e.inflight {
-		if inv.responded && !inv.finished {
+		if inv.responded && (!inv.runtimeDone || inv.extPending == 0) {
 			return true
 		}
 	}

@@ -27,12 +27,12 @@ type Function struct {
 	runtimeVersion    string   // for INIT_START
 	runtimeVersionARN string
 
-	async     chan *invocation // queued Event invocations
-	asyncWG   sync.WaitGroup
-	teardowns sync.WaitGroup // environments being torn down
-	stop      chan struct{}  // closed by Shutdown
-	stopOnce  sync.Once
-	reaperWG  sync.WaitGroup
+	async    chan *invocation // queued Event invocations
+	asyncWG  sync.WaitGroup
+	tearing  counter       // environments being torn down
+	stop     chan struct{} // closed by Shutdown
+	stopOnce sync.Once
+	reaperWG sync.WaitGroup
 }
 
 // asyncQueue is how many Event invocations may wait; beyond it Invoke throttles them.
@@ -123,12 +123,16 @@ func (f *Function) run(ctx context.Context, inv *invocation) (*Response, error) 
 			if env, ok = f.initEnvironment(env, inv); !ok {
 				break // inv failed; its response is waiting
 			}
+		} else if !env.awaitReady(ctx) && ctx.Err() != nil {
+			f.pool.release(env)
+			return nil, ctx.Err()
 		}
 		if env.dispatch(inv) {
 			break
 		}
 		// The environment died between being chosen and being used (its runtime exited while
-		// idle): try another, as Lambda would route the invocation elsewhere.
+		// idle, or the init it was waiting for failed): try another, as Lambda would route the
+		// invocation elsewhere.
 		f.pool.remove(env)
 		if attempt == 3 {
 			return nil, errors.New("local: execution environments keep failing")
@@ -269,7 +273,7 @@ func (f *Function) Shutdown(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	f.teardowns.Wait()
+	f.tearing.waitZero()
 	f.asyncWG.Wait()
 	f.reaperWG.Wait()
 	return err
@@ -280,3 +284,32 @@ type emptyBody struct{}
 
 func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
 func (emptyBody) Close() error             { return nil }
+
+// counter counts work in progress; unlike a WaitGroup, it may go up while someone waits.
+type counter struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n drops to 0; nil while n is 0
+}
+
+func (c *counter) add(d int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 && d > 0 {
+		c.zero = make(chan struct{})
+	}
+	c.n += d
+	if c.n == 0 && c.zero != nil {
+		close(c.zero)
+		c.zero = nil
+	}
+}
+
+func (c *counter) waitZero() {
+	c.mu.Lock()
+	ch := c.zero
+	c.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
+}

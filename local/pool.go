@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// finishWait bounds how long an invocation waits for an environment that has already answered
-// its invocation but whose runtime has not called /next again yet (it will, within microseconds,
-// unless an extension is still busy). Waiting beats a cold start, and beats a throttle for
-// serial callers with a concurrency of 1.
-const finishWait = 50 * time.Millisecond
+// finishWait bounds how long an invocation waits for an environment whose runtime has answered
+// but not called /next again yet. It does so within microseconds; waiting beats a cold start
+// (and a throttle, for serial callers with a concurrency of 1) even on a loaded machine.
+// Environments whose extensions are still working after the response are not waited for: as on
+// Lambda, they are busy.
+const finishWait = time.Second
 
 // pool holds a Function's execution environments.
 type pool struct {
@@ -35,9 +36,10 @@ func (p *pool) broadcastLocked() {
 	p.changed = make(chan struct{})
 }
 
-// acquire assigns an invocation to an environment: the most recently used warm one with room,
-// else (after briefly waiting for one that is finishing) a new one while below the limit, else
-// ErrThrottled. cold reports a new environment, which the caller must init.
+// acquire assigns an invocation to an environment: the most recently used warm one with room
+// (or one still in init with room), else (after briefly waiting for one that is finishing) a new
+// one while below the limit, else ErrThrottled. cold reports a new environment, which the caller
+// must init; otherwise the caller waits for it to be ready (awaitReady).
 func (p *pool) acquire(ctx context.Context) (e *environment, cold bool, err error) {
 	var waitUntil time.Time
 	p.mu.Lock()
@@ -46,7 +48,7 @@ func (p *pool) acquire(ctx context.Context) (e *environment, cold bool, err erro
 		if p.closed {
 			return nil, false, ErrShuttingDown
 		}
-		var warm *environment
+		var warm, starting *environment
 		finishing := false
 		for _, env := range p.envs {
 			if env.active >= p.per {
@@ -55,9 +57,19 @@ func (p *pool) acquire(ctx context.Context) (e *environment, cold bool, err erro
 				}
 				continue
 			}
-			if env.isReady() && (warm == nil || env.lastUsed.After(warm.lastUsed)) {
-				warm = env
+			switch env.stateOf() {
+			case envReady:
+				if warm == nil || env.lastUsed.After(warm.lastUsed) {
+					warm = env
+				}
+			case envStarting:
+				starting = env
 			}
+		}
+		if warm == nil {
+			// An environment still in init with room (several invocations per environment)
+			// takes the invocation once ready, rather than starting another.
+			warm = starting
 		}
 		if warm != nil {
 			warm.active++

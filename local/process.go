@@ -9,6 +9,12 @@ import (
 	"sync"
 )
 
+// Control bytes for a process's supervisor.
+const (
+	ctlTerminate = 'T' // SIGTERM to the process
+	ctlKill      = 'K' // SIGKILL to the process and everything it started
+)
+
 // procSpec is one process of an environment: the runtime or an external extension.
 type procSpec struct {
 	name string   // for logs: "runtime" or the extension's name
@@ -46,12 +52,6 @@ func (p *process) send(c byte) {
 	if p.signal != nil {
 		p.signal(c)
 	}
-}
-
-// exitState returns the exit description once exited is closed.
-func (p *process) exitState() string {
-	<-p.exited
-	return p.state
 }
 
 // resolveCommand finds the executable for name the way a shell would: names with a slash are

@@ -163,9 +163,10 @@ func (e *environment) claim(w http.ResponseWriter, id string) *invocation {
 	return inv
 }
 
-// responded marks inv's result complete and completes the invocation if the runtime is
-// already waiting in another /next (or never freezes).
-func (e *environment) responded(inv *invocation) {
+// responded marks inv's result complete, hands r (if any) to the caller and completes the
+// invocation if the runtime is already waiting in another /next (or never freezes). The mark
+// comes first, so a caller that invokes again at once finds the environment finishing, not busy.
+func (e *environment) responded(inv *invocation, r *Response) {
 	e.mu.Lock()
 	inv.responded = true
 	if e.waiting > 0 {
@@ -173,6 +174,9 @@ func (e *environment) responded(inv *invocation) {
 	}
 	done := e.doneLocked(inv)
 	e.mu.Unlock()
+	if r != nil {
+		inv.deliver(r)
+	}
 	if done {
 		e.complete(inv)
 	}
@@ -203,17 +207,15 @@ func (e *environment) serveResponse(w http.ResponseWriter, r *http.Request, id s
 		return
 	case size > runtimeapi.MaxResponseSize:
 		msg := fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, runtimeapi.MaxResponseSize)
-		inv.deliver(failureResponse(FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge, errorBody(runtimeapi.ErrorTypeResponseTooLarge, msg)))
-		e.responded(inv)
+		e.responded(inv, failureResponse(FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge, errorBody(runtimeapi.ErrorTypeResponseTooLarge, msg)))
 		apiError(w, http.StatusRequestEntityTooLarge, runtimeapi.ErrorTypeTooLarge,
 			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", runtimeapi.MaxResponseSize))
 		return
 	}
-	inv.deliver(&Response{
+	e.responded(inv, &Response{
 		Body:        io.NopCloser(bytes.NewReader(body)),
 		ContentType: r.Header.Get("Content-Type"),
 	})
-	e.responded(inv)
 	writeAccepted(w)
 }
 
@@ -297,7 +299,7 @@ func (e *environment) serveStream(w http.ResponseWriter, r *http.Request, inv *i
 		e.mu.Unlock()
 	}
 	inv.endStream(streamErr)
-	e.responded(inv)
+	e.responded(inv, nil)
 	writeAccepted(w)
 }
 
@@ -321,8 +323,7 @@ func (e *environment) serveError(w http.ResponseWriter, r *http.Request, id stri
 	e.mu.Lock()
 	inv.failed, inv.errorType = FailureFunction, errType
 	e.mu.Unlock()
-	inv.deliver(failureResponse(FailureFunction, errType, payload))
-	e.responded(inv)
+	e.responded(inv, failureResponse(FailureFunction, errType, payload))
 	writeAccepted(w)
 }
 

@@ -36,11 +36,7 @@ func init() {
 	}
 }
 
-const (
-	prSetChildSubreaper = 36
-	ctlTerminate        = 'T'
-	ctlKill             = 'K'
-)
+const prSetChildSubreaper = 36
 
 func runSupervisor(path string, argv []string) int {
 	ctl := os.NewFile(3, "control")

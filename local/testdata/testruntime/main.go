@@ -6,7 +6,7 @@
 // grandchild in its own session that sleeps forever, print its pid, then serve).
 // Each event's "action" field picks the invocation behaviour:
 //
-//	echo (default)  respond {"event":…,"headers":{…},"env":{…}}
+//	echo (default)  respond {"event":…,"headers":{…},"env":{…},"pid":N}
 //	sleep           sleep "ms" milliseconds, then echo
 //	error           post /error with errorType "Test.Failure"
 //	crash           exit with status 1 (after printing a line)
@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +68,10 @@ func main() {
 		os.Exit(3)
 	case "init-hang":
 		select {}
+	case "idle":
+		// The test itself speaks the Runtime API; this process only tells it where.
+		fmt.Printf("RUNTIME_API=%s\n", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+		select {}
 	case "fork":
 		cmd := exec.Command("sleep", "3600")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -85,6 +90,14 @@ func main() {
 			os.Exit(0)
 		}()
 	}
+	workers, _ := strconv.Atoi(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY"))
+	for i := 1; i < workers; i++ {
+		go poll()
+	}
+	poll()
+}
+
+func poll() {
 	for {
 		resp, err := client.Get(api + "/invocation/next")
 		if err != nil {
@@ -140,7 +153,7 @@ func handle(h http.Header, payload []byte) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	out, _ := json.Marshal(map[string]any{"event": json.RawMessage(payload), "headers": h, "env": env})
+	out, _ := json.Marshal(map[string]any{"event": json.RawMessage(payload), "headers": h, "env": env, "pid": os.Getpid()})
 	post("/invocation/"+id+"/response", "", out, nil)
 	if ev.Action == "exit-after" {
 		os.Exit(0)
