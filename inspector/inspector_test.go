@@ -316,3 +316,31 @@ func TestRoutes(t *testing.T) {
 		t.Error("/binary is text; it would not exercise base64")
 	}
 }
+
+// FuzzInspect: any context header values and body give a 200 page and valid JSON, never a panic,
+// and the HTML never carries a tag from the input.
+func FuzzInspect(f *testing.F) {
+	f.Add(`{"requestId":"a"}`, `{"request_id":"b","deadline":1}`, []byte("hello"))
+	f.Add(`{`, `null`, []byte{0, 1, 2, 0xff})
+	f.Add(`<script>`, `{"deadline":-9223372036854775808}`, []byte("<script>"))
+	h := New()
+	f.Fuzz(func(t *testing.T, requestContext, lambdaContext string, body []byte) {
+		for _, accept := range []string{"application/json", "text/html"} {
+			req := httptest.NewRequest("POST", "/x", bytes.NewReader(body))
+			req.Header.Set("X-Amzn-Request-Context", requestContext)
+			req.Header.Set("X-Amzn-Lambda-Context", lambdaContext)
+			req.Header.Set("Accept", accept)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("status %d", rec.Code)
+			}
+			if accept == "application/json" && !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("invalid JSON: %s", rec.Body)
+			}
+			if accept == "text/html" && strings.Contains(rec.Body.String(), "<script") {
+				t.Fatal("input reached the page unescaped")
+			}
+		}
+	})
+}
