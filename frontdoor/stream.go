@@ -120,20 +120,24 @@ func streamErr(resp *local.Response) error {
 }
 
 // readPrelude reads up to the delimiter and returns the prelude and the body bytes read past it.
+// The delimiter must start within the first maxPrelude bytes.
 func readPrelude(r io.Reader) (prelude, rest []byte, err error) {
 	buf := make([]byte, 0, 4096)
 	chunk := make([]byte, 4096)
 	for {
 		if i := bytes.Index(buf, streamDelimiter); i >= 0 {
+			if i > maxPrelude {
+				break
+			}
 			return buf[:i], buf[i+len(streamDelimiter):], nil
 		}
 		if len(buf) > maxPrelude+len(streamDelimiter) {
-			return nil, nil, fmt.Errorf("%w within the first %d bytes", errNoPrelude, maxPrelude)
+			break
 		}
 		n, rerr := r.Read(chunk)
 		buf = append(buf, chunk[:n]...)
 		if rerr == io.EOF {
-			if i := bytes.Index(buf, streamDelimiter); i >= 0 {
+			if i := bytes.Index(buf, streamDelimiter); i >= 0 && i <= maxPrelude {
 				return buf[:i], buf[i+len(streamDelimiter):], nil
 			}
 			return nil, nil, errNoPrelude
@@ -142,6 +146,7 @@ func readPrelude(r io.Reader) (prelude, rest []byte, err error) {
 			return nil, nil, rerr
 		}
 	}
+	return nil, nil, fmt.Errorf("%w within the first %d bytes", errNoPrelude, maxPrelude)
 }
 
 // parseStreamPrelude reads {"statusCode":200,"headers":{…},"cookies":[…]}; statusCode defaults
