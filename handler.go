@@ -73,6 +73,10 @@ func (h *Handler) Err() error { return h.err }
 // becomes a 500 response (logged with its stack) and the process goes on; a panic with
 // http.ErrAbortHandler fails the invocation. A response too large for Lambda fails it with
 // Function.ResponseSizeTooLarge. Invoke always buffers; streaming happens only under Start.
+// It is safe for concurrent use.
+//
+// Under Start, an error's ErrorType() becomes the reported errorType. aws-lambda-go's runtime
+// ignores that method and reports the Go type name instead (e.g. "Error").
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if h.err != nil {
 		return nil, h.err
