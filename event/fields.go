@@ -7,8 +7,8 @@ type fields struct {
 	object bool // the payload is a JSON object
 
 	version, httpMethod, path, method, rawPathSnake, rawPath, rawQueryString int32
-	headers, multiValueHeaders, query, multiValueQuery, querySnake        int32
-	cookies, body, isBase64, isBase64Snake, methodArn, routeArn           int32
+	headers, multiValueHeaders, query, multiValueQuery, querySnake           int32
+	cookies, body, isBase64, isBase64Snake, methodArn, routeArn              int32
 
 	// requestContext and the members of it we read.
 	rcStart, rcEnd                            int32 // raw bytes of requestContext when it is an object
