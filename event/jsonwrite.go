@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 )
 
@@ -9,22 +10,29 @@ import (
 // backslashes and control bytes are escaped, and bytes that are not UTF-8 become U+FFFD (as
 // encoding/json does; bodies that are not UTF-8 never get here, they are sent as base64).
 
-// appendJSONBytes appends b as a JSON string. Runs of plain ASCII are found eight bytes at a
-// time, which keeps large text bodies cheap.
+// appendJSONBytes appends b as a JSON string. Bytes that need no escaping are found eight at a
+// time and copied in runs, which keeps large text bodies cheap.
 func appendJSONBytes(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	i, run := 0, 0
 	for i < len(b) {
 		if i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			if x&msb == 0 && plainWord(x) {
+			m := specialMask(x) | x&msb
+			if m == 0 {
 				i += 8
 				continue
 			}
-		}
-		if c := b[i]; c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
+			i += bits.TrailingZeros64(m) >> 3
+		} else if c := b[i]; c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
 			i++
 			continue
+		}
+		if b[i] >= 0x80 {
+			if n := utf8SeqLen(b, i); n > 0 { // valid UTF-8 stays in the run
+				i += n
+				continue
+			}
 		}
 		dst = append(dst, b[run:i]...)
 		var n int
@@ -41,9 +49,16 @@ func appendJSONStr(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	run := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
+		c := s[i]
+		if c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
 			i++
 			continue
+		}
+		if c >= 0x80 {
+			if n := utf8SeqLen(s, i); n > 0 {
+				i += n
+				continue
+			}
 		}
 		dst = append(dst, s[run:i]...)
 		var n int

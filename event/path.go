@@ -9,13 +9,16 @@ package event
 const upperHex = "0123456789ABCDEF"
 
 // pathByteEscaped reports whether c must be percent-encoded in a path: control bytes, space,
-// '"', '#', '<', '>', '?', '`', '{', '}', DEL and non-ASCII. '%' is handled by the caller.
+// '"', '#', '<', '>', '?', '`', '{', '}', DEL and non-ASCII (the URL standard's path set), plus
+// '|' and '^', which RFC 3986 does not allow either: with them escaped, every path we produce
+// is one net/url accepts as encoded, so an http.Client forwarding the request sends it exactly
+// as built. '%' is handled by the caller.
 func pathByteEscaped(c byte) bool {
 	if c <= ' ' || c >= 0x7f {
 		return true
 	}
 	switch c {
-	case '"', '#', '<', '>', '?', '`', '{', '}':
+	case '"', '#', '<', '>', '?', '`', '{', '}', '|', '^':
 		return true
 	}
 	return false

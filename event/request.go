@@ -19,6 +19,10 @@ type builder struct {
 	buf  []byte   // every string of the request, converted to one Go string at the end
 	tmp  []byte   // unescaped JSON strings
 	hdrs []header // header fields in event order, pointing into buf
+	// seen is a 256-bit filter of the header names met so far (by hash): when no name can have
+	// repeated, building the header map needs no lookups.
+	seen    [4]uint64
+	repeats bool
 }
 
 // header is one header field: name and value are [off,end) ranges of builder.buf, or key is
@@ -61,6 +65,7 @@ func (b *builder) build(ctx context.Context, d *Decoder, src Source) (*http.Requ
 	sc, f := &b.sc, &b.f
 	b.buf = b.buf[:0]
 	b.hdrs = b.hdrs[:0]
+	b.seen, b.repeats = [4]uint64{}, false
 
 	// Method, path and query, as named per source.
 	var methodNode, pathNode, queryNode int32
@@ -315,7 +320,9 @@ func (b *builder) appendHeaders(m int32, field string, skipCookie bool) error {
 			return malformed(field, "invalid header name "+strconv.Quote(string(name)))
 		}
 		h := header{}
-		if key, ok := internedHeader(name); ok {
+		key, hash, ok := lookupHeader(name)
+		b.noteName(hash)
+		if ok {
 			if skipCookie && key == keyCookie {
 				k = next
 				continue
@@ -370,6 +377,15 @@ func (b *builder) appendHeaderValue(h header, v int32, field string) error {
 	return nil
 }
 
+// noteName records a header name's hash in the filter.
+func (b *builder) noteName(hash uint32) {
+	w, bit := (hash>>6)&3, uint64(1)<<(hash&63)
+	if b.seen[w]&bit != 0 {
+		b.repeats = true
+	}
+	b.seen[w] |= bit
+}
+
 // appendCookies records the HTTP API 2.0 cookies list as one Cookie header, "; "-joined as a
 // browser sends it.
 func (b *builder) appendCookies(list int32) error {
@@ -394,6 +410,8 @@ func (b *builder) appendCookies(list int32) error {
 	if !validHeaderValue(b.buf[start:]) {
 		return malformed("cookies", "contains control characters")
 	}
+	_, hash, _ := lookupHeader([]byte("cookie"))
+	b.noteName(hash)
 	b.hdrs = append(b.hdrs, header{key: keyCookie, voff: int32(start), vend: int32(len(b.buf))})
 	return nil
 }
@@ -538,11 +556,13 @@ func (b *builder) headerMap(all string) http.Header {
 		if h.key == keyHost {
 			continue
 		}
-		if prev, ok := hm[k]; ok { // the same name again, e.g. "Accept" and "accept"
-			hm[k] = append(prev[:len(prev):len(prev)], vals[start:i]...)
-		} else {
-			hm[k] = vals[start:i:i]
+		if b.repeats {
+			if prev, ok := hm[k]; ok { // the same name again, e.g. "Accept" and "accept"
+				hm[k] = append(prev[:len(prev):len(prev)], vals[start:i]...)
+				continue
+			}
 		}
+		hm[k] = vals[start:i:i]
 	}
 	return hm
 }

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -62,6 +63,9 @@ func (s *scanner) reset(data []byte) {
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 func (s *scanner) skipSpace(i int) int {
+	if i < len(s.data) && s.data[i] > ' ' { // compact JSON: no whitespace at all
+		return i
+	}
 	for i < len(s.data) && isSpace(s.data[i]) {
 		i++
 	}
@@ -74,13 +78,16 @@ const (
 	msb = 0x8080808080808080
 )
 
-// plainWord reports whether none of the eight bytes in x is '"', '\\' or below 0x20.
-func plainWord(x uint64) bool {
+// specialMask returns, for the eight bytes of x (little-endian), a mask whose lowest set bit
+// is the high bit of the first byte that is '"', '\\' or below 0x20; 0 when there is none.
+// (The borrow of the subtractions can only set bits above the first match.)
+func specialMask(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	b := x ^ (lsb * '\\')
-	t := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - lsb*0x20) &^ x)
-	return t&msb == 0
+	return (((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - lsb*0x20) &^ x)) & msb
 }
+
+func isSpecial(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
 
 // str scans the string whose opening quote is at i and returns the index of the closing quote
 // and whether the string contains escapes. Escapes are validated here so that unescaping later
@@ -89,12 +96,19 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 	d := s.data
 	j := i + 1
 	for j < len(d) {
-		if j+8 <= len(d) && plainWord(binary.LittleEndian.Uint64(d[j:])) {
-			j += 8
+		// Find the next byte that needs a look: eight at a time, then one by one at the end.
+		if j+8 <= len(d) {
+			m := specialMask(binary.LittleEndian.Uint64(d[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else if !isSpecial(d[j]) {
+			j++
 			continue
 		}
-		c := d[j]
-		switch {
+		switch c := d[j]; {
 		case c == '"':
 			return j, esc, nil
 		case c == '\\':
@@ -113,10 +127,8 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 			default:
 				return 0, false, syntaxError(j, "invalid escape in string")
 			}
-		case c < 0x20:
-			return 0, false, syntaxError(j, "control character in string")
 		default:
-			j++
+			return 0, false, syntaxError(j, "control character in string")
 		}
 	}
 	return 0, false, syntaxError(i, "unterminated string")
@@ -346,11 +358,6 @@ func (s *scanner) appendString(dst []byte, n int32) []byte {
 		return append(dst, s.data[nd.start:nd.end]...)
 	}
 	return appendUnescaped(dst, s.data[nd.start:nd.end])
-}
-
-// stringLen is an upper bound of the unescaped length of string node n (exact without escapes).
-func (s *scanner) stringLen(n int32) int {
-	return int(s.nodes[n].end - s.nodes[n].start)
 }
 
 // appendUnescaped appends src, the validated content of a JSON string, with escapes undone.
