@@ -37,7 +37,7 @@ func TestDefaultIsBinary(t *testing.T) {
 		{http.Header{"Content-Type": {"application/jsonx+zip"}}, false}, // "starts with application/json"
 		{http.Header{"Content-Type": {"text/html"}, "Content-Encoding": {"gzip"}}, true},
 		{http.Header{"Content-Type": {"text/html"}, "Content-Encoding": {"identity"}}, true}, // any Content-Encoding
-		{http.Header{"content-encoding": {"br"}}, true},                                   // hand-filled maps too
+		{http.Header{"content-encoding": {"br"}}, true},                                      // hand-filled maps too
 		{http.Header{"Content-Type": {"image/png"}, "X-Lambda-Http-Content-Encoding": {"text"}}, false},
 		{http.Header{"Content-Type": {"image/png"}, "X-Lambda-Http-Content-Encoding": {"TEXT"}}, false},
 		{http.Header{"Content-Type": {"image/png"}, "X-Lambda-Http-Content-Encoding": {"binary"}}, true},
@@ -198,7 +198,7 @@ func TestAppendResponsePassThrough(t *testing.T) {
 		want   string // result, or error type
 	}{
 		{200, `{"batchItemFailures":[{"itemIdentifier":"1"}]}`, nil, `{"batchItemFailures":[{"itemIdentifier":"1"}]}`},
-		{200, " [1, 2]\n", nil, " [1, 2]\n"},     // JSON as is, whitespace included
+		{200, " [1, 2]\n", nil, " [1, 2]\n"}, // JSON as is, whitespace included
 		{200, `"already a string"`, nil, `"already a string"`},
 		{200, "plain text", nil, `"plain text"`}, // other text becomes a JSON string
 		{200, `{"broken":`, nil, `"{\"broken\":"`},
