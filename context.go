@@ -9,8 +9,10 @@ import (
 
 // EventFromContext returns the decoded event (source, raw request context) of the request
 // being served on Lambda. Decode the request context into a typed struct with
-// Event.DecodeRequestContext and one of package event's request-context types: it holds the
-// authorizer's claims, the source IP, the stage, the API id.
+// Event.DecodeRequestContext and one of package event's request-context types
+// (event.APIGatewayV2RequestContext for HTTP API 2.0 and Function URL events,
+// event.APIGatewayV1RequestContext, event.ALBRequestContext, …): it holds the authorizer's
+// claims, the source IP, the stage, the API id.
 // Off Lambda (ListenAndServe's plain server) there is no event and ok is false.
 func EventFromContext(ctx context.Context) (*event.Event, bool) { return event.FromContext(ctx) }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway"
+	"github.com/slipway-dev/slipway/event"
 )
 
 // The whole program: a normal server on a laptop or in a container, a Lambda function on Lambda.
@@ -49,6 +50,8 @@ func ExampleHandler_Invoke() {
 		log.Fatal(err)
 	}
 	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"GET /orders/7","isBase64Encoded":false}
 }
 
 // The request context tells which event and invocation a request came from.
@@ -57,12 +60,11 @@ func ExampleInvocationFromContext() {
 		if inv, ok := slipway.InvocationFromContext(r.Context()); ok {
 			log.Printf("request %s, %v left", inv.RequestID, time.Until(inv.Deadline))
 		}
-		if ev, ok := slipway.EventFromContext(r.Context()); ok {
-			var rc struct {
-				Stage string `json:"stage"`
+		if ev, ok := slipway.EventFromContext(r.Context()); ok && ev.Source == event.HTTPAPIV2 {
+			var rc event.APIGatewayV2RequestContext
+			if err := ev.DecodeRequestContext(&rc); err == nil {
+				log.Printf("from %s via stage %s", rc.HTTP.SourceIP, rc.Stage)
 			}
-			ev.DecodeRequestContext(&rc)
-			log.Printf("from %s, stage %s", ev.Source, rc.Stage)
 		}
 	})
 }

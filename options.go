@@ -126,6 +126,10 @@ func WithBinaryContentTypes(types ...string) Option {
 // to those sources are streamed: the status and headers go out with the first flushed bytes,
 // each Flush sends what was written so far, and a panic after the first bytes ends the stream
 // with error trailers. Other sources, and Handler.Invoke, stay buffered.
+//
+// Whether a response streams is decided by the event's source (event.Source.Streams), not by
+// the front door's configuration, which the event does not show: enable this only when every
+// Function URL and REST API in front of the function is configured to stream.
 func WithResponseStreaming() Option {
 	return func(o *options) { o.streaming = true }
 }
