@@ -363,18 +363,24 @@ func (e *environment) complete(inv *invocation) {
 	e.finishLog(inv, lines)
 
 	e.mu.Lock()
+	broken := e.broken
+	e.mu.Unlock()
+	// Back to the pool before inv leaves the in-flight set: until then the pool sees the
+	// environment as finishing (and waits for it) rather than busy (and throttles).
+	if broken {
+		e.f.pool.remove(e)
+	} else {
+		e.f.pool.release(e)
+	}
+	e.mu.Lock()
 	delete(e.inflight, inv.id)
 	if e.current == inv {
 		e.current = nil
 	}
-	broken := e.broken
 	e.mu.Unlock()
-	if broken {
-		e.f.pool.remove(e)
+	if broken && e.markDead() {
 		e.teardown(runtimeapi.ShutdownFailure)
-		return
 	}
-	e.f.pool.release(e)
 }
 
 func (e *environment) finishLog(inv *invocation, lines []byte) {

@@ -66,6 +66,13 @@ func (rr *rawRuntime) call(method, path string, body []byte, header ...string) (
 	return resp.StatusCode, resp.Header, string(b)
 }
 
+// env is the (only) environment of the function.
+func (rr *rawRuntime) env() *environment {
+	rr.tf.pool.mu.Lock()
+	defer rr.tf.pool.mu.Unlock()
+	return rr.tf.pool.envs[0]
+}
+
 // park makes a long-poll GET that stays open until the environment goes away.
 func (rr *rawRuntime) park(path string, header ...string) {
 	req, _ := http.NewRequest("GET", rr.base+path, nil)
@@ -120,7 +127,7 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 		}()
 	}
 	waitFor(t, "two waiting pollers", func() bool {
-		env := rr.tf.pool.envs[0]
+		env := rr.env()
 		env.mu.Lock()
 		defer env.mu.Unlock()
 		return env.waiting == 2
@@ -134,9 +141,10 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 	if log := string(r.Log()); !strings.Contains(log, "REPORT RequestId: "+id) {
 		t.Errorf("first invocation not complete:\n%s", log)
 	}
+	var last *Response
 	for i := 2; i <= 3; i++ {
-		r := rr.tf.invoke(fmt.Sprintf(`{"n":%d}`, i))
-		if b := readBody(t, r); string(b) != fmt.Sprintf(`answer to {"n":%d}`, i) {
+		last = rr.tf.invoke(fmt.Sprintf(`{"n":%d}`, i))
+		if b := readBody(t, last); string(b) != fmt.Sprintf(`answer to {"n":%d}`, i) {
 			t.Errorf("invocation %d answered %q", i, b)
 		}
 	}
@@ -150,13 +158,25 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 		t.Errorf("the two pollers got %q: want one invocation each", bodies)
 	}
 
-	// A poller that gives up leaves no trace; error posts with a non-JSON body are wrapped.
+	// The third invocation ends when the runtime comes back to /next (here a poller that then
+	// gives up, which leaves no trace); error posts with a non-JSON body are wrapped.
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", rr.base+"/2018-06-01/runtime/invocation/next", nil)
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	go func() {
+		if log := string(last.Log()); !strings.Contains(log, "REPORT RequestId: "+last.RequestID) {
+			t.Errorf("third invocation log:\n%s", log)
+		}
+		cancel()
+	}()
 	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Error("canceled /next returned")
 	}
+	waitFor(t, "the canceled poller to leave", func() bool {
+		env := rr.env()
+		env.mu.Lock()
+		defer env.mu.Unlock()
+		return env.waiting == 0
+	})
 	errCh := make(chan *Response, 1)
 	go func() { errCh <- rr.tf.invoke(`{"n":4}`) }()
 	_, h, _ = rr.call("GET", "/2018-06-01/runtime/invocation/next", nil)
