@@ -34,6 +34,7 @@ type readiness struct {
 	rt       http.RoundTripper
 	log      *slog.Logger
 	now      func() time.Time
+	logEvery time.Duration
 }
 
 func newReadiness(c *Config, rt http.RoundTripper, log *slog.Logger) *readiness {
@@ -45,6 +46,7 @@ func newReadiness(c *Config, rt http.RoundTripper, log *slog.Logger) *readiness 
 		rt:       rt,
 		log:      log,
 		now:      time.Now,
+		logEvery: readinessLogEvery,
 	}
 }
 
@@ -52,7 +54,7 @@ func newReadiness(c *Config, rt http.RoundTripper, log *slog.Logger) *readiness 
 // "app is not ready after Nms" every 2 s of waiting.
 func (r *readiness) wait(ctx context.Context) error {
 	start := r.now()
-	nextLog := readinessLogEvery
+	nextLog := r.logEvery
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var last error
@@ -65,16 +67,20 @@ func (r *readiness) wait(ctx context.Context) error {
 			return ctx.Err()
 		case <-timer.C:
 		}
-		if last = r.check(ctx); last == nil {
+		err := r.check(ctx)
+		if err == nil {
 			r.log.Debug("app is ready", "after_ms", r.now().Sub(start).Milliseconds(), "checks", attempt)
 			return nil
+		}
+		if ctx.Err() == nil || last == nil {
+			last = err // keep the app's last real answer, not the cancellation that cut a check short
 		}
 		elapsed := r.now().Sub(start)
 		if elapsed >= nextLog {
 			r.log.Info(fmt.Sprintf("app is not ready after %dms", nextLog.Milliseconds()),
 				"url", r.target(), "last_error", last.Error())
 			for nextLog <= elapsed {
-				nextLog += readinessLogEvery
+				nextLog += r.logEvery
 			}
 		}
 		if elapsed < readinessFastPeriod {
