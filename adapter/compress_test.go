@@ -16,17 +16,17 @@ func TestNegotiateCoding(t *testing.T) {
 		{"", ""},
 		{"gzip", "gzip"},
 		{"br", "br"},
-		{"gzip, br", "br"},                    // tie → br
-		{"gzip;q=1.0, br;q=0.8", "gzip"},      // highest q wins
-		{"br;q=0, gzip", "gzip"},              // q=0 excluded
-		{"x-gzip", "gzip"},                    // alias
-		{"*", ""},                             // wildcard ignored
-		{"deflate, identity", ""},             // unknown ignored
-		{"gzip;q=0, br;q=0", ""},              // nothing acceptable
-		{"GZIP;Q=0.5, Br;q=0.4", "gzip"},      // case-insensitive
-		{"gzip;q=abc, br;q=0.1", "br"},        // malformed weight never wins
-		{" br ; q=0.9 ,gzip ; q=0.9 ", "br"},  // spaces
-		{"zstd, gzip;q=0.2", "gzip"},          // unknown ignored, known kept
+		{"gzip, br", "br"},                   // tie → br
+		{"gzip;q=1.0, br;q=0.8", "gzip"},     // highest q wins
+		{"br;q=0, gzip", "gzip"},             // q=0 excluded
+		{"x-gzip", "gzip"},                   // alias
+		{"*", ""},                            // wildcard ignored
+		{"deflate, identity", ""},            // unknown ignored
+		{"gzip;q=0, br;q=0", ""},             // nothing acceptable
+		{"GZIP;Q=0.5, Br;q=0.4", "gzip"},     // case-insensitive
+		{"gzip;q=abc, br;q=0.1", "br"},       // malformed weight never wins
+		{" br ; q=0.9 ,gzip ; q=0.9 ", "br"}, // spaces
+		{"zstd, gzip;q=0.2", "gzip"},         // unknown ignored, known kept
 	}
 	for _, tt := range tests {
 		if got := negotiateCoding([]string{tt.accept}); got != tt.want {

@@ -64,7 +64,7 @@ func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
 	c := contextHeaders{}
 	inv := &runtimeapi.Invocation{RequestID: "id\r\nX-Injected: 1", Deadline: time.UnixMilli(1), TraceID: "Root=1\x00\x7f"}
 	h := http.Header{"X-Amz-Tenant-Id": {"spoofed"}}
-	c.apply(h, inv, json.RawMessage(`{"k":"v\u0000` + "\x7f" + `"}`), new(bytes.Buffer))
+	c.apply(h, inv, json.RawMessage(`{"k":"v\u0000`+"\x7f"+`"}`), new(bytes.Buffer))
 	if _, ok := h["X-Amz-Tenant-Id"]; ok {
 		t.Error("client-sent tenant id kept for a function without tenancy")
 	}

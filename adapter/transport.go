@@ -34,8 +34,8 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 		// The event's Accept-Encoding goes to the app untouched, and its Content-Encoding comes
 		// back untouched: the adapter must not negotiate on the client's behalf.
 		DisableCompression: true,
-		ReadBufferSize:  32 << 10,
-		WriteBufferSize: 32 << 10,
+		ReadBufferSize:     32 << 10,
+		WriteBufferSize:    32 << 10,
 	}
 }
 
