@@ -64,6 +64,9 @@ const (
 	HeaderXRayErrorCause    = "Lambda-Runtime-Function-XRay-Error-Cause"
 	HeaderResponseMode      = "Lambda-Runtime-Function-Response-Mode"
 	ResponseModeStreaming   = "streaming"
+
+	// ContentTypeError is the media type of error bodies in the Runtime API's OpenAPI document.
+	ContentTypeError = "application/vnd.aws.lambda.error+json"
 )
 
 // Extensions API headers.
@@ -105,4 +108,17 @@ const (
 	ErrorTypeInvalidRequestID = "InvalidRequestID"
 	ErrorTypeInvalidState     = "InvalidStateTransition"
 	ErrorTypeTooLarge         = "RequestEntityTooLarge"
+)
+
+// Error types this package's clients report on their own.
+const (
+	// ErrorTypePanic is reported by Serve for a handler that panicked (unless the panic value has
+	// an ErrorType of its own).
+	ErrorTypePanic = "Runtime.Panic"
+	// ErrorTypeNoResponse is reported by Serve for a handler that returned nil without posting.
+	ErrorTypeNoResponse = "Runtime.NoResponse"
+	// ErrorTypeMalformedInvocation is reported for an invocation whose /next headers are unusable.
+	ErrorTypeMalformedInvocation = "Runtime.MalformedInvocation"
+	// ErrorTypeExtensionUnknown is the default error type of extension init and exit errors.
+	ErrorTypeExtensionUnknown = "Extension.Unknown"
 )
