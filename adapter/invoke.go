@@ -225,7 +225,9 @@ func (a *Adapter) errorStatus(ctx context.Context, resp *http.Response) error {
 func (a *Adapter) fail(ctx context.Context, rc *runtimeapi.Client, inv *runtimeapi.Invocation, log *slog.Logger, err error) error {
 	lerr := asLambdaError(err)
 	log.Error("invocation failed", "errorType", lerr.Type, "error", lerr.Message)
-	if perr := rc.RespondError(ctx, inv.RequestID, lerr); perr != nil {
+	// The invocation's deadline may have passed (that may be the failure): report it anyway,
+	// Lambda decides about timeouts.
+	if perr := rc.RespondError(context.WithoutCancel(ctx), inv.RequestID, lerr); perr != nil {
 		log.Error("cannot post the invocation error", "error", perr)
 	}
 	var f *failure

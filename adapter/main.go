@@ -42,7 +42,7 @@ func RunWrapper(argv []string) int {
 	}
 	log := NewLogger(cfg, os.Stdout)
 
-	app, err := StartApp(argv)
+	app, err := StartApp(argv, nil)
 	if err != nil {
 		f := newFailure(ErrorTypeAppExited, err, "cannot start the app")
 		log.Error("init failed", "errorType", f.typ, "error", f.Error())

@@ -23,17 +23,20 @@ type App struct {
 	err   error
 }
 
-// StartApp starts argv[0] with argv[1:]. The app gets slipway's environment minus the Runtime API
-// address and the trace id: it is a plain web server, and an app that would itself act as a
+// StartApp starts argv[0] with argv[1:] in env (nil: this process's environment). The app gets
+// that environment minus the Runtime API address and the trace id: it is a plain web server, and an app that would itself act as a
 // Lambda runtime when it sees AWS_LAMBDA_RUNTIME_API (the slipway library does) must not poll
 // /next behind the adapter's back.
-func StartApp(argv []string) (*App, error) {
+func StartApp(argv, env []string) (*App, error) {
 	if len(argv) == 0 || argv[0] == "" {
 		return nil, errors.New("no command to run")
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.Env = appEnv(os.Environ())
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = appEnv(env)
 	cmd.SysProcAttr = appSysProcAttr()
 	p := &App{cmd: cmd, done: make(chan struct{})}
 	started := make(chan error, 1)

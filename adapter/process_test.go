@@ -20,7 +20,7 @@ func waitExit(t *testing.T, app *App) {
 }
 
 func TestAppOwnGroupAndExitCode(t *testing.T) {
-	app, err := StartApp([]string{"sh", "-c", "exit 3"})
+	app, err := StartApp([]string{"sh", "-c", "exit 3"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestAppOwnGroupAndExitCode(t *testing.T) {
 		t.Errorf("exit %d %q", app.ExitCode(), app.describeExit())
 	}
 
-	app, err = StartApp([]string{"sh", "-c", "exit 0"})
+	app, err = StartApp([]string{"sh", "-c", "exit 0"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestAppOwnGroupAndExitCode(t *testing.T) {
 		t.Errorf("an app that stops on its own must not exit slipway with 0; got %d", app.ExitCode())
 	}
 
-	if _, err := StartApp([]string{"/nonexistent/app"}); err == nil || !strings.Contains(err.Error(), "cannot start /nonexistent/app") {
+	if _, err := StartApp([]string{"/nonexistent/app"}, nil); err == nil || !strings.Contains(err.Error(), "cannot start /nonexistent/app") {
 		t.Errorf("err %v", err)
 	}
 }
@@ -49,7 +49,7 @@ func TestAppSignalReachesGroup(t *testing.T) {
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "child-got-term")
 	script := `sh -c 'trap "echo term > ` + marker + `; exit 0" TERM; while :; do sleep 0.05; done' & wait`
-	app, err := StartApp([]string{"sh", "-c", script})
+	app, err := StartApp([]string{"sh", "-c", script}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestAppEnvironmentHidesRuntimeAPI(t *testing.T) {
 }
 
 func TestAppKilledBySignalExitCode(t *testing.T) {
-	app, err := StartApp([]string{"sh", "-c", "kill -9 $$"})
+	app, err := StartApp([]string{"sh", "-c", "kill -9 $$"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,9 @@ func (a *Adapter) stream(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	defer putBuffer(prelude)
 	p := ev.AppendStreamPrelude(prelude.AvailableBuffer(), resp.StatusCode, resp.Header)
 
-	s, err := rc.Stream(ctx, inv.RequestID, event.StreamContentType)
+	// The post outlives the invocation's deadline so that a timeout can still be reported in the
+	// trailers; reading the app's body is what the deadline bounds.
+	s, err := rc.Stream(context.WithoutCancel(ctx), inv.RequestID, event.StreamContentType)
 	if err != nil {
 		log.Error("cannot start the response stream", "error", err)
 		return nil
