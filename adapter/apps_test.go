@@ -153,7 +153,14 @@ func TestApps(t *testing.T) {
 					StatusCode int               `json:"statusCode"`
 					Headers    map[string]string `json:"headers"`
 				}
-				if err := json.Unmarshal(prelude, &p); err != nil || p.StatusCode != 200 || !strings.HasPrefix(p.Headers["content-type"], "text/plain") {
+				err := json.Unmarshal(prelude, &p)
+				ct := ""
+				for k, v := range p.Headers {
+					if strings.EqualFold(k, "content-type") {
+						ct = v
+					}
+				}
+				if err != nil || p.StatusCode != 200 || !strings.HasPrefix(ct, "text/plain") {
 					t.Errorf("prelude %s (%v)", prelude, err)
 				}
 				if string(body) != "chunk-0\nchunk-1\nchunk-2\n" {

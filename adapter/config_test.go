@@ -144,7 +144,7 @@ func TestConfigErrors(t *testing.T) {
 		{with("AWS_LWA_READINESS_CHECK_PROTOCOL", "grpc"), `AWS_LWA_READINESS_CHECK_PROTOCOL="grpc" is invalid: accepted values are http, tcp (case-insensitive)`},
 		{with("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", "200-abc"), `AWS_LWA_READINESS_CHECK_HEALTHY_STATUS="200-abc" is invalid: accepted values are comma-separated status codes or ranges from 100 to 599 (e.g. 500,502-504): "200-abc": status codes must be numbers from 100 to 599`},
 		{with("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", "299-200"), `AWS_LWA_READINESS_CHECK_HEALTHY_STATUS="299-200" is invalid: accepted values are comma-separated status codes or ranges from 100 to 599 (e.g. 500,502-504): "299-200": range is reversed`},
-		{with("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", " , "), `AWS_LWA_READINESS_CHECK_HEALTHY_STATUS=", ," is invalid: accepted values are comma-separated status codes or ranges from 100 to 599; the list must not be empty`},
+		{with("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", " , "), `AWS_LWA_READINESS_CHECK_HEALTHY_STATUS="," is invalid: accepted values are comma-separated status codes or ranges from 100 to 599; the list must not be empty`},
 		{with("AWS_LWA_READINESS_CHECK_TIMEOUT_SECONDS", "soon"), `AWS_LWA_READINESS_CHECK_TIMEOUT_SECONDS="soon" is invalid: accepted values are numbers of seconds (e.g. 4 or 0.5)`},
 		{with("AWS_LWA_ASYNC_INIT", "yes"), `AWS_LWA_ASYNC_INIT="yes" is invalid: accepted values are true, false, 1, 0 (case-insensitive)`},
 		{with("ASYNC_INIT", "on"), `ASYNC_INIT="on" is invalid: accepted values are true, false, 1, 0 (case-insensitive)`},

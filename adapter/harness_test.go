@@ -92,7 +92,11 @@ func startAdapter(t *testing.T, port int, proc *App, e env) *harness {
 			t.Error("adapter did not stop")
 		}
 		if t.Failed() {
-			t.Logf("adapter logs:\n%s", logs.String())
+			lines := strings.Split(logs.String(), "\n")
+			if len(lines) > 30 {
+				lines = lines[len(lines)-30:]
+			}
+			t.Logf("adapter logs (last lines):\n%s", strings.Join(lines, "\n"))
 		}
 	})
 	return h
