@@ -55,11 +55,11 @@ const (
 	DefaultReadinessPath   = "/"
 	DefaultHealthyStatus   = "100-499"
 	DefaultPoolIdleTimeout = 4 * time.Second // below Node's 5 s keepAliveTimeout
-
-	// asyncInitBudget is how long init waits for the app with AWS_LWA_ASYNC_INIT before it
-	// hands control to Lambda, safely inside the 10 s free init window.
-	asyncInitBudget = 9800 * time.Millisecond
 )
+
+// asyncInitBudget is how long init waits for the app with AWS_LWA_ASYNC_INIT before it hands
+// control to Lambda, safely inside the 10 s free init window. A variable for tests only.
+var asyncInitBudget = 9800 * time.Millisecond
 
 // ReadinessProtocol is how readiness is checked.
 type ReadinessProtocol string

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/slipway-dev/slipway/event"
 	"github.com/slipway-dev/slipway/runtimeapi"
@@ -183,10 +184,27 @@ func (a *Adapter) isHookPath(u *url.URL) bool {
 	return p != "" && (p == a.cfg.BeforeCheckpointPath || p == a.cfg.AfterRestorePath)
 }
 
+// exitGrace is how long a connection failure waits for the supervisor to learn whether the app
+// died: the kernel closes the app's sockets before its parent can reap it.
+const exitGrace = 200 * time.Millisecond
+
+// appExitedSoon reports whether the supervised app has exited or exits within exitGrace.
+func (a *Adapter) appExitedSoon() bool {
+	if a.proc == nil {
+		return false
+	}
+	select {
+	case <-a.proc.Done():
+		return true
+	case <-time.After(exitGrace):
+		return false
+	}
+}
+
 // sendError classifies a failure to get a response from the app.
 func (a *Adapter) sendError(ctx context.Context, err error) error {
 	switch {
-	case a.appExited():
+	case a.appExitedSoon():
 		return newFailure(ErrorTypeAppExited, nil, "the app exited: %s", a.proc.describeExit())
 	case ctx.Err() != nil:
 		return newFailure(ErrorTypeAppTimeout, nil, "the app did not respond before the invocation deadline")
@@ -199,7 +217,7 @@ func (a *Adapter) bodyError(ctx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return newFailure(ErrorTypeAppTimeout, nil, "the app did not finish its response body before the invocation deadline")
-	case a.appExited():
+	case a.appExitedSoon():
 		return newFailure(ErrorTypeAppExited, err, "the app exited while sending its response body (%s)", a.proc.describeExit())
 	}
 	return newFailure(ErrorTypeAppResponse, err, "the app's response body was truncated or failed")
