@@ -409,3 +409,7 @@ func waitHTTP(t testing.TB, port int) {
 	}
 	t.Fatalf("app on port %d never answered", port)
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
