@@ -39,6 +39,7 @@ type Adapter struct {
 	app        *appClient
 	ready      *readiness
 	proc       *App
+	appAddr    string // host:port of the app, for URLs and pass-through Host
 	ctxHeaders contextHeaders
 	respOpts   *event.ResponseOptions
 
@@ -77,13 +78,14 @@ func New(opts Options) (*Adapter, error) {
 		proc:     opts.App,
 		readyCh:  make(chan struct{}),
 		notReady: make(chan struct{}),
-		ctxHeaders: contextHeaders{env: LambdaEnvConfig{
+		appAddr:  cfg.AppAddr(),
+		ctxHeaders: newContextHeaders(LambdaEnvConfig{
 			FunctionName: cfg.Function.Name,
 			Memory:       cfg.Function.MemoryMB,
 			Version:      cfg.Function.Version,
 			LogStream:    cfg.Function.LogStream,
 			LogGroup:     cfg.Function.LogGroup,
-		}},
+		}),
 	}
 	a.respOpts = &event.ResponseOptions{PassThroughFailure: a.passThroughFails}
 	a.ready = newReadiness(cfg, a.app.pool, log)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
@@ -51,9 +53,16 @@ type LambdaEnvConfig struct {
 // sensitiveHeaders are never logged with their values (adapter.md §8).
 var sensitiveHeaders = []string{"Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"}
 
-// contextHeaders holds the per-function part of the context headers, computed once.
+// contextHeaders writes the context headers; the per-function part of the Lambda context is
+// encoded once.
 type contextHeaders struct {
-	env LambdaEnvConfig
+	env     LambdaEnvConfig
+	envJSON []byte // `"env_config":{…}`
+}
+
+func newContextHeaders(env LambdaEnvConfig) contextHeaders {
+	b, _ := json.Marshal(env)
+	return contextHeaders{env: env, envJSON: append([]byte(`"env_config":`), b...)}
 }
 
 // apply removes every client-sent copy of the context headers from h and sets them from the
@@ -63,52 +72,106 @@ func (c *contextHeaders) apply(h http.Header, inv *runtimeapi.Invocation, reques
 		delHeader(h, name)
 	}
 
+	rc := "null"
+	if len(requestContext) > 0 {
+		if compactJSON(requestContext) {
+			rc = headerSafe(requestContext)
+		} else if buf.Reset(); json.Compact(buf, requestContext) == nil {
+			rc = headerSafe(buf.Bytes())
+		}
+	}
+	h[canonicalRequestContext] = []string{rc}
 	buf.Reset()
-	if len(requestContext) == 0 || json.Compact(buf, requestContext) != nil {
-		buf.Reset()
-		buf.WriteString("null")
-	}
-	h[http.CanonicalHeaderKey(HeaderRequestContext)] = []string{headerSafe(buf.Bytes())}
-
-	lc := LambdaContext{
-		RequestID:          inv.RequestID,
-		Deadline:           inv.Deadline.UnixMilli(),
-		InvokedFunctionARN: inv.InvokedFunctionARN,
-		XRayTraceID:        inv.TraceID,
-		ClientContext:      rawOrNull(inv.ClientContext),
-		Identity:           rawOrNull(inv.CognitoIdentity),
-		EnvConfig:          c.env,
-	}
+	h[canonicalLambdaContext] = []string{headerSafe(c.appendLambdaContext(buf.AvailableBuffer(), inv))}
 	if inv.TenantID != "" {
-		lc.TenantID = &inv.TenantID
-	}
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(&lc); err != nil {
-		// Only the raw client context or identity can be invalid JSON; drop them rather than
-		// the whole header.
-		lc.ClientContext, lc.Identity = nil, nil
-		buf.Reset()
-		_ = json.NewEncoder(buf).Encode(&lc)
-	}
-	h[http.CanonicalHeaderKey(HeaderLambdaContext)] = []string{headerSafe(bytes.TrimSpace(buf.Bytes()))}
-
-	if inv.TenantID != "" {
-		h[http.CanonicalHeaderKey(HeaderTenantID)] = []string{headerSafe([]byte(inv.TenantID))}
+		h[canonicalTenantID] = []string{headerSafe([]byte(inv.TenantID))}
 	}
 	if inv.TraceID != "" {
-		h[http.CanonicalHeaderKey(HeaderTraceID)] = []string{headerSafe([]byte(inv.TraceID))}
+		h[canonicalTraceID] = []string{headerSafe([]byte(inv.TraceID))}
 	}
 }
 
-func rawOrNull(m json.RawMessage) json.RawMessage {
+var (
+	canonicalRequestContext = http.CanonicalHeaderKey(HeaderRequestContext)
+	canonicalLambdaContext  = http.CanonicalHeaderKey(HeaderLambdaContext)
+	canonicalTenantID       = http.CanonicalHeaderKey(HeaderTenantID)
+	canonicalTraceID        = http.CanonicalHeaderKey(HeaderTraceID)
+)
+
+// appendLambdaContext appends the LambdaContext JSON of inv. Hand-written because it runs for
+// every invocation: encoding/json costs several allocations for the same bytes.
+func (c *contextHeaders) appendLambdaContext(dst []byte, inv *runtimeapi.Invocation) []byte {
+	dst = append(dst, `{"request_id":`...)
+	dst = appendJSONString(dst, inv.RequestID)
+	dst = append(dst, `,"deadline":`...)
+	dst = strconv.AppendInt(dst, inv.Deadline.UnixMilli(), 10)
+	dst = append(dst, `,"invoked_function_arn":`...)
+	dst = appendJSONString(dst, inv.InvokedFunctionARN)
+	dst = append(dst, `,"xray_trace_id":`...)
+	dst = appendJSONString(dst, inv.TraceID)
+	dst = append(dst, `,"client_context":`...)
+	dst = appendRawJSON(dst, inv.ClientContext)
+	dst = append(dst, `,"identity":`...)
+	dst = appendRawJSON(dst, inv.CognitoIdentity)
+	dst = append(dst, ',')
+	dst = append(dst, c.envJSON...)
+	dst = append(dst, `,"tenant_id":`...)
+	if inv.TenantID == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendJSONString(dst, inv.TenantID)
+	}
+	return append(dst, '}')
+}
+
+// appendRawJSON appends m compacted, or null when it is absent or not JSON.
+func appendRawJSON(dst []byte, m json.RawMessage) []byte {
 	if len(bytes.TrimSpace(m)) == 0 || !json.Valid(m) {
-		return nil
+		return append(dst, "null"...)
+	}
+	if compactJSON(m) {
+		return append(dst, m...)
 	}
 	var buf bytes.Buffer
-	if json.Compact(&buf, m) != nil {
-		return nil
+	_ = json.Compact(&buf, m)
+	return append(dst, buf.Bytes()...)
+}
+
+// compactJSON reports whether b is free of the insignificant whitespace json.Compact removes
+// (conservatively: ": " and ", " may sit inside strings, then b is compacted for nothing).
+func compactJSON(b []byte) bool {
+	return bytes.IndexAny(b, "\t\r\n") < 0 && !bytes.Contains(b, []byte(": ")) && !bytes.Contains(b, []byte(", ")) &&
+		(len(b) == 0 || b[0] != ' ' && b[len(b)-1] != ' ')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control bytes escaped,
+// invalid UTF-8 replaced (as encoding/json does).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
 	}
-	return buf.Bytes()
+	return append(dst, '"')
 }
 
 // headerSafe returns b without control bytes (CR, LF, NUL, DEL…), which would otherwise break the

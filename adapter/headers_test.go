@@ -12,7 +12,7 @@ import (
 )
 
 func TestContextHeaders(t *testing.T) {
-	c := contextHeaders{env: LambdaEnvConfig{FunctionName: "fn", Memory: 256, Version: "$LATEST", LogStream: "2024/01/01/[$LATEST]abc", LogGroup: "/aws/lambda/fn"}}
+	c := newContextHeaders(LambdaEnvConfig{FunctionName: "fn", Memory: 256, Version: "$LATEST", LogStream: "2024/01/01/[$LATEST]abc", LogGroup: "/aws/lambda/fn"})
 	inv := &runtimeapi.Invocation{
 		RequestID:          "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
 		Deadline:           time.UnixMilli(1700000003000),
@@ -55,13 +55,19 @@ func TestContextHeaders(t *testing.T) {
 	if got := h.Values(HeaderTraceID); len(got) != 1 || got[0] != inv.TraceID {
 		t.Errorf("trace %q", got)
 	}
+	// Invalid UTF-8, quotes and control bytes in values still give valid JSON.
+	odd := &runtimeapi.Invocation{RequestID: "a\"b\\c\xff\u00e9", Deadline: time.UnixMilli(5)}
+	var v LambdaContext
+	if err := json.Unmarshal(c.appendLambdaContext(nil, odd), &v); err != nil || v.RequestID != "a\"b\\c\ufffd\u00e9" {
+		t.Errorf("escaping: %v %q", err, v.RequestID)
+	}
 	if len(h) != 5 {
 		t.Errorf("client copies survived: %v", h)
 	}
 }
 
 func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
-	c := contextHeaders{}
+	c := newContextHeaders(LambdaEnvConfig{})
 	inv := &runtimeapi.Invocation{RequestID: "id\r\nX-Injected: 1", Deadline: time.UnixMilli(1), TraceID: "Root=1\x00\x7f"}
 	h := http.Header{"X-Amz-Tenant-Id": {"spoofed"}}
 	c.apply(h, inv, json.RawMessage(`{"k":"v\u0000`+"\x7f"+`"}`), new(bytes.Buffer))
@@ -91,7 +97,8 @@ func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
 
 func TestPassThroughRequestContextIsNull(t *testing.T) {
 	h := http.Header{}
-	(&contextHeaders{}).apply(h, &runtimeapi.Invocation{}, nil, new(bytes.Buffer))
+	hdrs := newContextHeaders(LambdaEnvConfig{})
+	hdrs.apply(h, &runtimeapi.Invocation{}, nil, new(bytes.Buffer))
 	if got := h.Get(HeaderRequestContext); got != "null" {
 		t.Errorf("got %q", got)
 	}

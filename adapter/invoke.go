@@ -43,7 +43,7 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	// The invocation runs to its own deadline even when the poll loop is stopped by SIGTERM.
 	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), inv.Deadline)
 	defer cancel()
-	log := a.log.With("requestId", inv.RequestID)
+	log := invLog{a.log, inv.RequestID}
 
 	if err := a.waitReady(ctx); err != nil {
 		return a.fail(ctx, rc, inv, log, err)
@@ -65,7 +65,7 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	if err != nil {
 		return a.fail(ctx, rc, inv, log, err)
 	}
-	if log.Enabled(ctx, slog.LevelDebug) {
+	if log.enabled(slog.LevelDebug) {
 		log.Debug("sending request to app", "source", ev.Source.String(), "method", out.Method,
 			"uri", out.URL.RequestURI(), "headers", redactedHeaders(out.Header), "body_bytes", out.ContentLength)
 	}
@@ -79,7 +79,9 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 		resp.Header.Del(h)
 	}
 	resp.Header.Del("Transfer-Encoding")
-	log.Debug("app responded", "status", resp.StatusCode, "headers", redactedHeaders(resp.Header))
+	if log.enabled(slog.LevelDebug) {
+		log.Debug("app responded", "status", resp.StatusCode, "headers", redactedHeaders(resp.Header))
+	}
 
 	if a.cfg.ErrorStatus.Contains(resp.StatusCode) {
 		return a.fail(ctx, rc, inv, log, a.errorStatus(ctx, resp))
@@ -98,7 +100,7 @@ func streamable(s event.Source) bool { return s.Streams() || s == event.HTTPAPIV
 
 // outgoing builds the request to the app from the decoded one (adapter.md §3).
 func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Event, inv *runtimeapi.Invocation,
-	body *bytes.Buffer, log *slog.Logger) (*http.Request, error) {
+	body *bytes.Buffer, log invLog) (*http.Request, error) {
 	h := canonicalHeader(in.Header)
 	for _, name := range hopHeaders {
 		h.Del(name)
@@ -116,7 +118,7 @@ func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Even
 	a.ctxHeaders.apply(h, inv, ev.RequestContext, body)
 	body.Reset()
 
-	u := &url.URL{Scheme: "http", Host: a.cfg.AppAddr(), RawQuery: in.URL.RawQuery}
+	u := &url.URL{Scheme: "http", Host: a.appAddr, RawQuery: in.URL.RawQuery}
 	if p := normalizePath(in.URL.EscapedPath()); !strings.HasPrefix(p, "//") {
 		u.Opaque = p // sent byte-exact
 	} else {
@@ -126,7 +128,7 @@ func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Even
 	}
 	host := in.Host
 	if ev.Source == event.NonHTTP || host == "" {
-		host = a.cfg.AppAddr()
+		host = a.appAddr
 	}
 	out := &http.Request{
 		Method:     in.Method,
@@ -136,6 +138,14 @@ func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Even
 		ProtoMinor: 1,
 		Header:     h,
 		Host:       host,
+	}
+	if in.GetBody != nil && in.ContentLength >= 0 {
+		// The decoder's body is replayable without a copy.
+		out.Body, out.GetBody, out.ContentLength = in.Body, in.GetBody, in.ContentLength
+		if in.ContentLength == 0 {
+			out.Body = http.NoBody
+		}
+		return out.WithContext(ctx), nil
 	}
 	if in.Body != nil && in.Body != http.NoBody {
 		if in.ContentLength > 0 {
@@ -209,7 +219,7 @@ func (a *Adapter) sendError(ctx context.Context, err error) error {
 	case ctx.Err() != nil:
 		return newFailure(ErrorTypeAppTimeout, nil, "the app did not respond before the invocation deadline")
 	}
-	return newFailure(ErrorTypeAppUnreachable, err, "cannot reach the app at %s", a.cfg.AppAddr())
+	return newFailure(ErrorTypeAppUnreachable, err, "cannot reach the app at %s", a.appAddr)
 }
 
 // bodyError classifies a failure while reading the app's response body.
@@ -240,7 +250,7 @@ func (a *Adapter) errorStatus(ctx context.Context, resp *http.Response) error {
 }
 
 // fail posts err as the invocation's error.
-func (a *Adapter) fail(ctx context.Context, rc *runtimeapi.Client, inv *runtimeapi.Invocation, log *slog.Logger, err error) error {
+func (a *Adapter) fail(ctx context.Context, rc *runtimeapi.Client, inv *runtimeapi.Invocation, log invLog, err error) error {
 	lerr := asLambdaError(err)
 	log.Error("invocation failed", "errorType", lerr.Type, "error", lerr.Message)
 	// The invocation's deadline may have passed (that may be the failure): report it anyway,
@@ -257,7 +267,7 @@ func (a *Adapter) fail(ctx context.Context, rc *runtimeapi.Client, inv *runtimea
 
 // buffered reads the whole app response and posts the result the event's source expects.
 func (a *Adapter) buffered(ctx context.Context, rc *runtimeapi.Client, inv *runtimeapi.Invocation, ev *event.Event,
-	req *http.Request, resp *http.Response, log *slog.Logger) error {
+	req *http.Request, resp *http.Response, log invLog) error {
 	body := getBuffer()
 	defer putBuffer(body)
 
@@ -315,7 +325,7 @@ func (a *Adapter) respondStatic(ctx context.Context, rc *runtimeapi.Client, inv 
 	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	out, err := ev.AppendResponse(nil, status, h, []byte(text), a.respOpts)
 	if err != nil {
-		return a.fail(ctx, rc, inv, a.log, err)
+		return a.fail(ctx, rc, inv, invLog{a.log, inv.RequestID}, err)
 	}
 	return rc.Respond(ctx, inv.RequestID, out)
 }

@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -42,3 +43,23 @@ func replaceLogAttr(groups []string, a slog.Attr) slog.Attr {
 	}
 	return a
 }
+
+// invLog logs for one invocation. It adds the request id only when a line is written:
+// slog.Logger.With would copy the handler for every invocation, logged or not.
+type invLog struct {
+	l  *slog.Logger
+	id string
+}
+
+func (l invLog) enabled(level slog.Level) bool { return l.l.Enabled(context.Background(), level) }
+
+func (l invLog) log(level slog.Level, msg string, args []any) {
+	if !l.enabled(level) {
+		return
+	}
+	l.l.Log(context.Background(), level, msg, append([]any{"requestId", l.id}, args...)...)
+}
+
+func (l invLog) Debug(msg string, args ...any) { l.log(slog.LevelDebug, msg, args) }
+func (l invLog) Warn(msg string, args ...any)  { l.log(slog.LevelWarn, msg, args) }
+func (l invLog) Error(msg string, args ...any) { l.log(slog.LevelError, msg, args) }

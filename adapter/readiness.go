@@ -83,12 +83,16 @@ func (r *readiness) wait(ctx context.Context) error {
 				nextLog += r.logEvery
 			}
 		}
-		if elapsed < readinessFastPeriod {
-			timer.Reset(readinessFastInterval)
-		} else {
-			timer.Reset(readinessSlowInterval)
-		}
+		timer.Reset(pollInterval(elapsed))
 	}
+}
+
+// pollInterval is the pause before the next check, elapsed into the wait.
+func pollInterval(elapsed time.Duration) time.Duration {
+	if elapsed < readinessFastPeriod {
+		return readinessFastInterval
+	}
+	return readinessSlowInterval
 }
 
 func (r *readiness) target() string {

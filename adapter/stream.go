@@ -3,7 +3,6 @@ package adapter
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/slipway-dev/slipway/event"
@@ -15,7 +14,7 @@ import (
 // base64-encoded. A failure after the first byte ends the stream with the error trailers, the
 // only way left to tell Lambda the response is incomplete.
 func (a *Adapter) stream(ctx context.Context, rc *runtimeapi.Client, inv *runtimeapi.Invocation, ev *event.Event,
-	resp *http.Response, log *slog.Logger) error {
+	resp *http.Response, log invLog) error {
 	if resp.Header.Get("Content-Type") == "" {
 		resp.Header.Set("Content-Type", "application/octet-stream")
 	}
@@ -66,7 +65,7 @@ func (a *Adapter) stream(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 }
 
 // endStream ends s with the error trailers for err.
-func (a *Adapter) endStream(s *runtimeapi.Stream, log *slog.Logger, err error) {
+func (a *Adapter) endStream(s *runtimeapi.Stream, log invLog, err error) {
 	lerr := asLambdaError(err)
 	log.Error("response stream interrupted", "errorType", lerr.Type, "error", lerr.Message)
 	if cerr := s.CloseWithError(lerr); cerr != nil {
