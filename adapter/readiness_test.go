@@ -99,7 +99,7 @@ func TestReadinessNeverReadyLogsProgress(t *testing.T) {
 	}
 	// One line per elapsed interval, never repeated (a loaded machine may skip a late one).
 	for _, want := range []string{"app is not ready after 100ms", "app is not ready after 200ms"} {
-		if n := strings.Count(logs.String(), want+" "); n != 1 {
+		if n := strings.Count(logs.String(), want+`"`); n != 1 {
 			t.Errorf("%q logged %d times:\n%s", want, n, logs)
 		}
 	}
