@@ -3,6 +3,7 @@ package adapter
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -255,7 +256,8 @@ func inProcessAppB(b *testing.B, h http.Handler) int {
 }
 
 // BenchmarkRuntimeAPIOnly is the floor of the adapter path: the same in-process Runtime API and
-// client with a handler that answers at once, without decoding or calling an app.
+// client carrying the same event and a result of the same size, with a handler that answers at
+// once — no decoding, no app.
 func BenchmarkRuntimeAPIOnly(b *testing.B) {
 	srv := runtimeapitest.NewServer()
 	defer srv.Close()
@@ -265,24 +267,32 @@ func BenchmarkRuntimeAPIOnly(b *testing.B) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	reply := []byte(`{"statusCode":200,"body":"ok"}`)
+	var reply []byte
 	go func() {
 		done <- rc.Serve(ctx, 1, func(ctx context.Context, c *runtimeapi.Client, inv *runtimeapi.Invocation) error {
 			return c.Respond(ctx, inv.RequestID, reply)
 		})
 	}()
 	defer func() { stop(); <-done }()
-	payload := urlEvent("POST", "/echo", "", nil, nil, textBody(1<<10), false)
-	lat := make(latencies, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, err := srv.Invoke(ctx, payload, nil); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			body := textBody(size.n)
+			payload := urlEvent("POST", "/echo", "", map[string]string{"content-type": "application/json"}, nil, body, false)
+			reply, _ = json.Marshal(map[string]any{"statusCode": 200, "headers": map[string]string{"content-type": "application/json"},
+				"body": string(body), "isBase64Encoded": false})
+			lat := make(latencies, 0, b.N)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if _, err := srv.Invoke(ctx, payload, nil); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			lat.report(b)
+		})
 	}
-	b.StopTimer()
-	lat.report(b)
 }

@@ -112,8 +112,16 @@ func TestWrapperMode(t *testing.T) {
 	if got := srv.Extensions(); len(got) != 1 || got[0] != "slipway" {
 		t.Errorf("registered extensions %q, want [slipway]", got)
 	}
+	// SIGTERM while an invocation is in flight: it is forwarded to the app, and the invocation
+	// still completes.
+	inflight := make(chan *runtimeapitest.Result, 1)
+	go func() { inflight <- invokeSrv(t, srv, urlEvent("GET", "/stream", "", nil, nil, nil, false)) }()
+	time.Sleep(80 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	if r := parseResult(t, <-inflight); string(r.body(t)) != "chunk-0\nchunk-1\nchunk-2\n" {
+		t.Errorf("in-flight invocation after SIGTERM: %d %q", r.StatusCode, r.body(t))
 	}
 	// The Express app closes its server on SIGTERM and exits 0: so does slipway.
 	if code := waitCmd(t, cmd, 10*time.Second); code != 0 {
