@@ -13,4 +13,13 @@
 // https://{apiId}.execute-api.{region}.amazonaws.com/prod/hello — REST path "/hello" with
 // requestContext.path "/prod/hello", HTTP API rawPath "/prod/hello" (a named HTTP API stage is
 // part of rawPath). With the HTTP API's "$default" stage the URL path is used as is.
+//
+// Where AWS's behaviour is unknown or cannot be reproduced, the choices are: REST header names are
+// Go's canonical spelling (net/http does not keep the client's); every route is the catch-all
+// (REST resource "/{proxy+}", or "/" for the root; HTTP API route "$default"), so there is no
+// "no route" answer; ALB's statusDescription is checked but the reason phrase sent is Go's; HTTP
+// API and Function URL bodies travel as text only for ALB's text types, base64 otherwise; a
+// response without Content-Type gets none (REST: application/json); 1xx statuses from a function
+// are invalid responses. A Function URL in RESPONSE_STREAM mode hands a buffered function's result
+// to the client as is, and a BUFFERED one fails a streamed result, as mismatched modes do on AWS.
 package frontdoor
