@@ -413,3 +413,15 @@ func waitHTTP(t testing.TB, port int) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// cleanEnv is the test process's environment without Lambda or LWA settings.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == "PORT" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}

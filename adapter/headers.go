@@ -140,7 +140,7 @@ func appendRawJSON(dst []byte, m json.RawMessage) []byte {
 // compactJSON reports whether b is free of the insignificant whitespace json.Compact removes
 // (conservatively: ": " and ", " may sit inside strings, then b is compacted for nothing).
 func compactJSON(b []byte) bool {
-	return bytes.IndexAny(b, "\t\r\n") < 0 && !bytes.Contains(b, []byte(": ")) && !bytes.Contains(b, []byte(", ")) &&
+	return !bytes.ContainsAny(b, "\t\r\n") && !bytes.Contains(b, []byte(": ")) && !bytes.Contains(b, []byte(", ")) &&
 		(len(b) == 0 || b[0] != ' ' && b[len(b)-1] != ' ')
 }
 

@@ -14,10 +14,6 @@ import (
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
-// forwardedSignals are passed on to the app in wrapper mode.
-var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
-	syscall.SIGUSR1, syscall.SIGUSR2}
-
 // appStopGrace is how long wrapper mode waits for the app after forwarding SIGTERM. Lambda's own
 // budget is shorter; this only matters off the platform's clock (tests, emulators).
 const appStopGrace = 10 * time.Second

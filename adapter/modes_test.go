@@ -1,3 +1,5 @@
+//go:build unix
+
 package adapter
 
 import (
@@ -49,18 +51,6 @@ func slipwayProc(t *testing.T, name string, args []string, environ ...string) (*
 		}
 	})
 	return cmd, out
-}
-
-// cleanEnv is the test process's environment without Lambda or LWA settings.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == "PORT" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 func waitCmd(t *testing.T, cmd *exec.Cmd, timeout time.Duration) int {

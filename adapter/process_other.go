@@ -27,3 +27,6 @@ func execApp(path string, argv, env []string) error {
 	}
 	return err
 }
+
+// forwardedSignals are passed on to the app in wrapper mode.
+var forwardedSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}

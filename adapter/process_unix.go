@@ -22,3 +22,7 @@ func signalGroup(p *os.Process, sig os.Signal) error {
 // execApp replaces slipway with the app (off Lambda, or when an extension already serves the
 // Runtime API): same PID, same signals, nothing in between.
 func execApp(path string, argv, env []string) error { return syscall.Exec(path, argv, env) }
+
+// forwardedSignals are passed on to the app in wrapper mode.
+var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2}

@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -81,19 +80,6 @@ func idempotent(method string) bool {
 func (a *appClient) close() {
 	a.pool.CloseIdleConnections()
 	a.fresh.CloseIdleConnections()
-}
-
-// isConnRefused reports whether err means nothing listens on the app's port.
-func isConnRefused(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial" || strings.Contains(errString(err), "connection refused")
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // normalizePath makes an escaped request path safe and canonical URL-style, as LWA's URL library
