@@ -302,3 +302,36 @@ func TestCLIPortSetByUserLowersConcurrency(t *testing.T) {
 		t.Errorf("PORT %q AWS_LWA_PORT %q", e.Env["PORT"], e.Env["AWS_LWA_PORT"])
 	}
 }
+
+// One request per front door reaches the function as that front door's event.
+func TestCLIFrontDoorWiring(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // a fragment of the event the function got
+	}{
+		{[]string{"--event", "http"}, `"version":"2.0"`},
+		{[]string{"--event", "rest", "--stage", "dev"}, `"resource":"/{proxy+}"`},
+		{[]string{"--event", "url"}, `.lambda-url.`},
+		{[]string{"--event", "alb", "--alb-multi-value"}, `"multiValueHeaders"`},
+	} {
+		t.Run(tt.args[1], func(t *testing.T) {
+			c := startCLI(t, append(tt.args, "--runtime", "--", testRuntime)...)
+			if !strings.Contains(c.stderr.String(), "front door on "+c.base+"/") {
+				t.Errorf("front door URL not printed:\n%s", c.stderr.String())
+			}
+			resp, err := http.Get(c.base + "/some/path?q=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), tt.want) || !strings.Contains(string(b), "/some/path") {
+				t.Errorf("GET /some/path: %d %s", resp.StatusCode, b)
+			}
+			// The Invoke API shares the listener.
+			if r := c.invoke(`{}`); r.status != 200 {
+				t.Errorf("Invoke API next to the front door: %d %s", r.status, r.body)
+			}
+		})
+	}
+}

@@ -171,7 +171,11 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 	if len(lines) > 0 {
 		e.logInit(lines)
 	}
-	return time.Since(start), nil
+	d := time.Since(start)
+	// A first measurement, so that an invocation that crashes the runtime still reports what
+	// the environment used.
+	e.memoryUsedMB()
+	return d, nil
 }
 
 // waitInit waits until done (checked under e.mu) holds, init fails, or the deadline passes.
