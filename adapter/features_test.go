@@ -347,3 +347,21 @@ func TestRuntimeAPIProxy(t *testing.T) {
 		t.Errorf("registered extensions %q", got)
 	}
 }
+
+// ALB in multi-value mode: the query is forwarded exactly as ALB sent it (ALB does not decode it),
+// repeated headers arrive in order, and the result uses multiValueHeaders.
+func TestALBMultiValue(t *testing.T) {
+	rec := &recorder{header: http.Header{"Set-Cookie": {"a=1", "b=2"}, "Content-Type": {"text/plain"}}, reply: []byte("alb")}
+	h := startAdapter(t, inProcessApp(t, rec), nil, nil)
+	ev := `{"requestContext":{"elb":{"targetGroupArn":"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},` +
+		`"httpMethod":"GET","path":"/alb","multiValueQueryStringParameters":{"q":["a%20b"],"r":["1","2"]},` +
+		`"multiValueHeaders":{"host":["alb.example.com"],"x-rep":["1","2"]},"body":"","isBase64Encoded":false}`
+	r := parseResult(t, h.invoke([]byte(ev), nil))
+	req, _ := rec.request()
+	if req.URL.RawQuery != "q=a%20b&r=1&r=2" || strings.Join(req.Header.Values("X-Rep"), ",") != "1,2" || req.Host != "alb.example.com" {
+		t.Errorf("app got %s (Host %s, X-Rep %q)", req.URL.RequestURI(), req.Host, req.Header.Values("X-Rep"))
+	}
+	if got := r.MultiValueHeaders["Set-Cookie"]; strings.Join(got, "|") != "a=1|b=2" || string(r.body(t)) != "alb" {
+		t.Errorf("result %+v", r)
+	}
+}
