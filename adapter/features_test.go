@@ -22,7 +22,7 @@ import (
 )
 
 // inProcessApp serves h on a loopback port for feature tests that need control over the app.
-func inProcessApp(t *testing.T, h http.Handler) int {
+func inProcessApp(t testing.TB, h http.Handler) int {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
