@@ -167,9 +167,11 @@ func TestContextHeadersEndToEnd(t *testing.T) {
 func TestSnapStartHookPathsRefused(t *testing.T) {
 	rec := &recorder{}
 	h := startAdapter(t, inProcessApp(t, rec), nil, env{"AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH": "/_snap/before"})
-	r := parseResult(t, h.invoke(urlEvent("POST", "/_snap/before", "", nil, nil, nil, false), nil))
-	if r.StatusCode != 403 {
-		t.Errorf("status %d", r.StatusCode)
+	for _, path := range []string{"/_snap/before", "/x/../_snap/before", "/_SNAP/Before/", "/_snap/%62efore", `\_snap\before`} {
+		r := parseResult(t, h.invoke(urlEvent("POST", path, "", nil, nil, nil, false), nil))
+		if r.StatusCode != 403 {
+			t.Errorf("%s: status %d", path, r.StatusCode)
+		}
 	}
 	if req, _ := rec.request(); req != nil {
 		t.Errorf("the app got %s", req.URL)
