@@ -19,8 +19,6 @@ type Options struct {
 // Decoder turns invocation payloads into HTTP requests. Safe for concurrent use.
 // The zero Decoder uses no base path and DefaultPassThroughPath.
 type Decoder struct {
-	opts Options
-
 	basePath string // normalised, without trailing slash; "" = nothing to remove
 	// The pass-through request target, precomputed: decoded path, encoded path when net/url
 	// needs it, and the request URI.
@@ -29,7 +27,7 @@ type Decoder struct {
 
 // NewDecoder validates opts (paths must start with "/").
 func NewDecoder(opts Options) (*Decoder, error) {
-	d := &Decoder{opts: opts}
+	d := &Decoder{}
 	if opts.BasePath != "" {
 		p, err := optionPath("BasePath", opts.BasePath)
 		if err != nil {

@@ -26,10 +26,14 @@ const (
 )
 
 // scanEvent scans the whole payload once, filling f. A payload that is not a JSON object is
-// validated and left for pass-through.
+// validated and left for pass-through; so is an empty one (a direct invocation without
+// payload).
 func (s *scanner) scanEvent(f *fields) error {
 	i := s.skipSpace(0)
-	if i < len(s.data) && s.data[i] == '{' {
+	if i == len(s.data) {
+		return nil
+	}
+	if s.data[i] == '{' {
 		f.object = true
 		end, err := s.members(i, 0, f, s.topMember)
 		if err != nil {
@@ -143,15 +147,15 @@ func (s *scanner) topMember(key []byte, i, depth int, f *fields) (int, error) {
 	case "routeArn":
 		return s.keep(&f.routeArn, i, budgetScalar, depth)
 	case "requestContext":
+		// A repeated requestContext replaces the earlier one entirely.
+		f.rcStart, f.rcEnd = 0, 0
+		f.rcELB, f.rcHTTPMethod, f.rcHTTPPath, f.rcHTTPIP = 0, 0, 0, 0
+		f.rcServiceNetworkArn, f.rcDomainName, f.rcIdentityIP, f.rcConnectionID = 0, 0, 0, 0
 		if i < len(s.data) && s.data[i] == '{' {
-			// A repeated requestContext replaces the earlier one entirely.
-			f.rcELB, f.rcHTTPMethod, f.rcHTTPPath, f.rcHTTPIP = 0, 0, 0, 0
-			f.rcServiceNetworkArn, f.rcDomainName, f.rcIdentityIP, f.rcConnectionID = 0, 0, 0, 0
 			end, err := s.members(i, depth, f, s.contextMember)
 			f.rcStart, f.rcEnd = int32(i), int32(end)
 			return end, err
 		}
-		f.rcStart, f.rcEnd = 0, 0
 	}
 	return s.skip(i, depth)
 }

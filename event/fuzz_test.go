@@ -38,13 +38,13 @@ func FuzzDecode(f *testing.F) {
 			if !errors.As(err, &e) || !slices.Contains(errorTypes, e.Type) || e.Message == "" {
 				t.Fatalf("error %#v is not a typed *Error", err)
 			}
-			syntax := strings.Contains(e.Message, "invalid JSON") || strings.Contains(e.Message, "nested too deeply")
+			syntax := strings.Contains(e.Message, "invalid JSON")
 			if valid := json.Valid(payload); valid == syntax {
 				t.Fatalf("json.Valid = %v but Decode says %q", valid, e.Message)
 			}
 			return
 		}
-		if !json.Valid(payload) {
+		if !json.Valid(payload) && len(bytes.Trim(payload, " \t\r\n")) > 0 {
 			t.Fatalf("invalid JSON decoded as %s", ev.Source)
 		}
 		body := checkRequest(t, r, ev)

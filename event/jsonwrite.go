@@ -47,6 +47,13 @@ func appendJSONBytes(dst, b []byte) []byte {
 // appendJSONStr appends s as a JSON string.
 func appendJSONStr(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	dst = appendJSONContent(dst, s, false)
+	return append(dst, '"')
+}
+
+// appendJSONContent appends s escaped for the inside of a JSON string. With header, CR and LF
+// become spaces, as net/http does when it writes header values.
+func appendJSONContent(dst []byte, s string, header bool) []byte {
 	run := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -62,12 +69,15 @@ func appendJSONStr(dst []byte, s string) []byte {
 		}
 		dst = append(dst, s[run:i]...)
 		var n int
-		dst, n = appendJSONSpecial(dst, s, i)
+		if header && (c == '\r' || c == '\n') {
+			dst, n = append(dst, ' '), 1
+		} else {
+			dst, n = appendJSONSpecial(dst, s, i)
+		}
 		i += n
 		run = i
 	}
-	dst = append(dst, s[run:]...)
-	return append(dst, '"')
+	return append(dst, s[run:]...)
 }
 
 // appendJSONSpecial encodes the byte or UTF-8 sequence at s[i] that is not plain ASCII and

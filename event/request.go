@@ -97,7 +97,7 @@ func (b *builder) build(ctx context.Context, d *Decoder, src Source) (*http.Requ
 		queryNode, queryField = f.querySnake, "query_string_parameters"
 	}
 
-	method, methodInBuf, err := b.method(methodNode)
+	method, methodInBuf, err := b.method(methodNode, src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,6 +260,16 @@ func plainPath(p []byte) bool {
 	return true
 }
 
+func methodField(src Source) string {
+	switch src {
+	case HTTPAPIV2, FunctionURL:
+		return "requestContext.http.method"
+	case LatticeV1, LatticeV2:
+		return "method"
+	}
+	return "httpMethod"
+}
+
 func pathField(src Source) string {
 	switch src {
 	case HTTPAPIV2, FunctionURL:
@@ -276,10 +286,10 @@ var methods = [...]string{http.MethodGet, http.MethodPost, http.MethodPut, http.
 
 // method returns the request method from node n: an interned constant, or inBuf when it was
 // copied to the start of buf.
-func (b *builder) method(n int32) (m string, inBuf bool, err error) {
+func (b *builder) method(n int32, src Source) (m string, inBuf bool, err error) {
 	sc := &b.sc
 	if !sc.isString(n) {
-		return "", false, malformed("method", "expected a string")
+		return "", false, malformed(methodField(src), "expected a string")
 	}
 	raw := sc.raw(n)
 	if !sc.nodes[n].esc {
@@ -291,7 +301,7 @@ func (b *builder) method(n int32) (m string, inBuf bool, err error) {
 	}
 	b.buf = sc.appendString(b.buf[:0], n)
 	if !validHeaderName(b.buf) { // a method is a token, like a header name
-		return "", false, malformed("method", "not a valid HTTP method token")
+		return "", false, malformed(methodField(src), "not a valid HTTP method")
 	}
 	return "", true, nil
 }

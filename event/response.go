@@ -190,10 +190,21 @@ func isSetCookie(name string) bool {
 // appendHeaderValue appends a header value as a JSON string, with CR and LF turned into spaces
 // as net/http does when it writes headers.
 func appendHeaderValue(dst []byte, v string) []byte {
-	if strings.ContainsAny(v, "\r\n") {
-		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	dst = append(dst, '"')
+	dst = appendJSONContent(dst, v, true)
+	return append(dst, '"')
+}
+
+// appendJoinedValues appends the values as one JSON string, separated by sep.
+func appendJoinedValues(dst []byte, vals []string, sep string) []byte {
+	dst = append(dst, '"')
+	for i, v := range vals {
+		if i > 0 {
+			dst = append(dst, sep...)
+		}
+		dst = appendJSONContent(dst, v, true)
 	}
-	return appendJSONStr(dst, v)
+	return append(dst, '"')
 }
 
 // appendMultiValueHeaders appends {"Name":["v1","v2"],…}.
@@ -240,11 +251,7 @@ func appendJoinedHeaders(dst []byte, h http.Header, keys []string, sep string, f
 		first = false
 		dst = appendJSONStr(dst, k)
 		dst = append(dst, ':')
-		if len(vals) == 1 {
-			dst = appendHeaderValue(dst, vals[0])
-			continue
-		}
-		dst = appendHeaderValue(dst, strings.Join(vals, sep))
+		dst = appendJoinedValues(dst, vals, sep)
 	}
 	return append(dst, '}')
 }
