@@ -584,9 +584,22 @@ func (e *environment) teardown(reason string) {
 	e.mu.Lock()
 	procs := append([]*process(nil), e.procs...)
 	rt := e.runtime
+	// Worth waiting for: the runtime (SIGTERM) and the extensions told about the shutdown.
+	// Extensions that did not subscribe to SHUTDOWN never learn of it; they are just killed.
+	var awaited []*process
+	for _, p := range procs {
+		if p == rt {
+			awaited = append(awaited, p)
+		}
+	}
 	for _, x := range e.exts {
 		if x.subscribed[runtimeapi.EventShutdown] {
 			x.push(extEvent{body: shutdownEvent(reason, graceEnd)})
+			for _, p := range procs {
+				if p != rt && p.spec.name == x.name {
+					awaited = append(awaited, p)
+				}
+			}
 		}
 	}
 	e.mu.Unlock()
@@ -597,11 +610,12 @@ func (e *environment) teardown(reason string) {
 			rt.kill()
 		}
 	}
-	timer := time.NewTimer(grace)
-	for _, p := range procs {
+	expired := make(chan struct{})
+	timer := time.AfterFunc(grace, func() { close(expired) })
+	for _, p := range awaited {
 		select {
 		case <-p.exited:
-		case <-timer.C:
+		case <-expired:
 		}
 	}
 	timer.Stop()

@@ -21,11 +21,12 @@ import (
 	"time"
 )
 
-// Binaries built once per test run: the test runtime, the test extension, and (for the
-// end-to-end tests) slipway itself.
+// Binaries built once per test run: the test runtime, the test extension, a plain web app, and
+// (for the end-to-end tests) slipway itself.
 var (
 	testRuntime   string
 	testExtension string
+	testWebApp    string
 	slipwayBin    string
 )
 
@@ -37,10 +38,12 @@ func TestMain(m *testing.M) {
 	}
 	testRuntime = filepath.Join(dir, "testruntime")
 	testExtension = filepath.Join(dir, "testextension")
+	testWebApp = filepath.Join(dir, "webapp")
 	slipwayBin = filepath.Join(dir, "slipway")
 	for out, pkg := range map[string]string{
 		testRuntime:   "./testdata/testruntime",
 		testExtension: "./testdata/testextension",
+		testWebApp:    "./testdata/webapp",
 		slipwayBin:    "../cmd/slipway",
 	} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
