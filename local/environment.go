@@ -34,8 +34,8 @@ type environment struct {
 	addr      string // host:port of the Runtime API, for AWS_LAMBDA_RUNTIME_API
 	ln        net.Listener
 	srv       *http.Server
-	logR      *os.File // read end of the processes' stdout/stderr
-	logW      *os.File
+	group     *procGroup // the processes
+	logR      *os.File   // read end of the processes' stdout/stderr
 
 	queue chan *invocation // invocations waiting for a /next
 	dead  chan struct{}    // closed when the environment starts being torn down
@@ -64,6 +64,8 @@ type environment struct {
 
 	outMu   sync.Mutex
 	partial []byte // output after the last newline
+
+	mem memProbe
 }
 
 // initFailure is why an init phase failed.
@@ -126,7 +128,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 
 	fnEnv, extEnv := e.f.environment(e)
 	for _, x := range e.f.extensions {
-		p, err := startProcess(procSpec{name: x.name, path: x.path, argv: []string{x.path}, env: extEnv, dir: e.f.cfg.Dir, out: e.logW})
+		p, err := e.group.start(procSpec{name: x.name, path: x.path, argv: []string{x.path}, env: extEnv, dir: e.f.cfg.Dir})
 		if err != nil {
 			return time.Since(start), &initFailure{errorType: "Extension.LaunchError", message: err.Error()}
 		}
@@ -136,7 +138,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 		return time.Since(start), fl
 	}
 
-	p, err := startProcess(procSpec{name: "runtime", path: e.f.runtimePath, argv: e.f.runtimeArgv, env: fnEnv, dir: e.f.cfg.Dir, out: e.logW})
+	p, err := e.group.start(procSpec{name: "runtime", path: e.f.runtimePath, argv: e.f.runtimeArgv, env: fnEnv, dir: e.f.cfg.Dir})
 	if err != nil {
 		return time.Since(start), &initFailure{errorType: "Runtime.InvalidEntrypoint", message: err.Error()}
 	}
@@ -213,28 +215,27 @@ func (e *environment) externalRegisteredLocked() int {
 	return n
 }
 
-// listen opens the environment's loopback Runtime API listener and its log pipe.
+// listen opens the environment's loopback Runtime API listener and takes a process group (with
+// its log pipe).
 func (e *environment) listen() *initFailure {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return &initFailure{errorType: "Runtime.Unknown", message: "runtime API listener: " + err.Error()}
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		ln.Close()
-		return &initFailure{errorType: "Runtime.Unknown", message: "log pipe: " + err.Error()}
-	}
 	if e.f.cfg.AssignPorts {
 		port, err := freePort()
 		if err != nil {
 			ln.Close()
-			r.Close()
-			w.Close()
 			return &initFailure{errorType: "Runtime.Unknown", message: "choosing an app port: " + err.Error()}
 		}
 		e.appPort = port
 	}
-	e.ln, e.logR, e.logW = ln, r, w
+	g, err := e.f.takeGroup()
+	if err != nil {
+		ln.Close()
+		return &initFailure{errorType: "Runtime.Unknown", message: err.Error()}
+	}
+	e.ln, e.group, e.logR = ln, g, g.logR
 	e.addr = ln.Addr().String()
 	e.srv = &http.Server{
 		Handler:  http.HandlerFunc(e.serveHTTP),
@@ -409,13 +410,13 @@ func (e *environment) report(inv *invocation, d time.Duration, status, errorType
 	}
 }
 
-// memoryUsedMB measures the environment's processes (not their supervisors) and returns the
+// memoryUsedMB measures the environment's processes (not their supervisor) and returns the
 // highest figure seen so far, in MB rounded up.
 func (e *environment) memoryUsedMB() int64 {
-	e.mu.Lock()
-	procs := append([]*process(nil), e.procs...)
-	e.mu.Unlock()
-	kb := processTreePeakKB(procs)
+	if e.group == nil {
+		return 0
+	}
+	kb := e.mem.peakKB(e.group.memRoots())
 	mb := (kb + 1023) / 1024
 	e.mu.Lock()
 	if mb > e.maxUsedMB {
@@ -619,19 +620,16 @@ func (e *environment) teardown(reason string) {
 		}
 	}
 	timer.Stop()
-	for _, p := range procs {
-		p.kill()
-	}
-	for _, p := range procs {
-		<-p.gone
+	if e.group != nil {
+		e.group.close()
+		<-e.group.done()
 	}
 	if e.srv != nil {
 		e.srv.Close()
 	}
-	if e.logW != nil {
+	if e.logR != nil {
 		e.drainOutput()
 		e.flushPartial()
-		e.logW.Close()
 		e.logR.Close()
 	}
 }

@@ -27,6 +27,10 @@ type Function struct {
 	runtimeVersion    string   // for INIT_START
 	runtimeVersionARN string
 
+	spare   chan *procGroup // a process group started ahead of the next cold start
+	spareMu sync.Mutex
+	stopped bool // no more spares (guarded by spareMu)
+
 	async    chan *invocation // queued Event invocations
 	asyncWG  sync.WaitGroup
 	tearing  counter       // environments being torn down
@@ -50,6 +54,7 @@ func New(cfg Config) (*Function, error) {
 		sink:  &logSink{w: cfg.Log},
 		async: make(chan *invocation, asyncQueue),
 		stop:  make(chan struct{}),
+		spare: make(chan *procGroup, 1),
 	}
 	if f.extensions, err = findExtensions(cfg.ExtensionsDir); err != nil {
 		return nil, err
@@ -73,7 +78,32 @@ func New(cfg Config) (*Function, error) {
 	}
 	f.reaperWG.Add(1)
 	go f.reaper()
+	go f.refillSpare()
 	return f, nil
+}
+
+// takeGroup returns a process group for a new environment: the spare one if ready (its
+// supervisor has already started, so the cold start only pays for the runtime's exec), else a
+// new one. Either way a new spare is prepared.
+func (f *Function) takeGroup() (*procGroup, error) {
+	defer func() { go f.refillSpare() }()
+	select {
+	case g := <-f.spare:
+		return g, nil
+	default:
+		return newProcGroup()
+	}
+}
+
+func (f *Function) refillSpare() {
+	f.spareMu.Lock()
+	defer f.spareMu.Unlock()
+	if f.stopped || len(f.spare) > 0 {
+		return
+	}
+	if g, err := newProcGroup(); err == nil {
+		f.spare <- g
+	}
 }
 
 // Config returns the function's configuration with defaults applied.
@@ -256,6 +286,14 @@ func (f *Function) reaper() {
 func (f *Function) Shutdown(ctx context.Context) error {
 	f.stopOnce.Do(func() { close(f.stop) })
 	f.pool.close()
+	f.spareMu.Lock()
+	f.stopped = true
+	select {
+	case g := <-f.spare:
+		g.close()
+	default:
+	}
+	f.spareMu.Unlock()
 	err := f.pool.waitIdle(ctx)
 	if n := len(f.async); n > 0 {
 		f.sink.write([]byte(fmt.Sprintf("slipway local: %d queued Event invocations dropped at shutdown\n", n)))

@@ -82,11 +82,11 @@ func (s *syncBuffer) String() string {
 type testFunction struct {
 	*Function
 	log *syncBuffer
-	t   *testing.T
+	t   testing.TB
 }
 
 // newTestFunction starts a function running the test runtime in mode (see testdata/testruntime).
-func newTestFunction(t *testing.T, mode string, cfg Config) *testFunction {
+func newTestFunction(t testing.TB, mode string, cfg Config) *testFunction {
 	t.Helper()
 	if cfg.Command == nil {
 		cfg.Command = []string{testRuntime, mode}
@@ -142,7 +142,7 @@ func (tf *testFunction) invokeReq(req *Request) *Response {
 	return r
 }
 
-func readBody(t *testing.T, r *Response) []byte {
+func readBody(t testing.TB, r *Response) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -7,6 +7,8 @@
 // An event with a requestContext (from a front door) is answered with a proxy response whose
 // body is the event. Otherwise the event's "action" field picks the invocation behaviour:
 //
+//	pong            respond "pong" (the trivial function of the benchmarks)
+//	nap             sleep "ms" milliseconds, then respond "pong"
 //	echo (default)  respond {"event":…,"headers":{…},"env":{…},"pid":N}
 //	sleep           sleep "ms" milliseconds, then echo
 //	error           post /error with errorType "Test.Failure"
@@ -53,7 +55,10 @@ type event struct {
 	MB     int    `json:"mb"`
 }
 
-var ballast [][]byte
+var (
+	ballast [][]byte
+	pong    = []byte(`"pong"`)
+)
 
 func main() {
 	mode := "ok"
@@ -130,6 +135,13 @@ func handle(h http.Header, payload []byte) {
 		return
 	}
 	switch ev.Action {
+	case "pong":
+		post("/invocation/"+id+"/response", "", pong, nil)
+		return
+	case "nap":
+		time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
+		post("/invocation/"+id+"/response", "", pong, nil)
+		return
 	case "sleep":
 		time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
 	case "error":

@@ -1,0 +1,187 @@
+//go:build linux
+
+package local
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchClient is the HTTP client of the benchmarks: keep-alive, one connection per worker.
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
+}
+
+func post(b *testing.B, c *http.Client, url, body string) {
+	resp, err := c.Post(url, "application/json", bytes.NewReader([]byte(body)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// BenchmarkSerialInvoke times one Invoke API round trip (client → Invoke API → runtime's /next →
+// its /response → client) of a trivial function, and, interleaved in the same loop so that
+// machine load hits both alike, a bare loopback HTTP round trip of the same size with the same
+// client. invoke/bare is the platform's cost in units of one HTTP exchange (at least 3: the
+// invoke itself, /next and /response).
+func BenchmarkSerialInvoke(b *testing.B) {
+	tf := newTestFunction(b, "ok", Config{Concurrency: 1})
+	api := httptest.NewServer(InvokeAPI(tf.Function))
+	defer api.Close()
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`"pong"`))
+	}))
+	defer bare.Close()
+	c := benchClient()
+	invokeURL := api.URL + invokePath
+	const event = `{"action":"pong"}`
+	for i := 0; i < 20; i++ {
+		post(b, c, bare.URL, event)
+		post(b, c, invokeURL, event)
+	}
+	var bareT, invokeT time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		post(b, c, bare.URL, event)
+		t1 := time.Now()
+		post(b, c, invokeURL, event)
+		t2 := time.Now()
+		bareT += t1.Sub(t0)
+		invokeT += t2.Sub(t1)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(invokeT.Nanoseconds())/float64(b.N), "invoke-ns/op")
+	b.ReportMetric(float64(bareT.Nanoseconds())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(invokeT)/float64(bareT), "invoke/bare")
+}
+
+// BenchmarkThroughput runs 8 environments whose handler sleeps 50 ms, driven by 8 closed-loop
+// clients through the Invoke API on loopback. The ideal is 8 / 50 ms = 160 requests/s.
+func BenchmarkThroughput(b *testing.B) {
+	const envs, nap = 8, 50 * time.Millisecond
+	tf := newTestFunction(b, "ok", Config{Concurrency: envs})
+	api := httptest.NewServer(InvokeAPI(tf.Function))
+	defer api.Close()
+	c := benchClient()
+	url := api.URL + invokePath
+	event := fmt.Sprintf(`{"action":"nap","ms":%d}`, nap.Milliseconds())
+	run := func(n int64) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < envs; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= n {
+					post(b, c, url, event)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	run(envs) // cold-start every environment outside the measurement
+	b.ResetTimer()
+	start := time.Now()
+	run(int64(b.N))
+	elapsed := time.Since(start)
+	b.StopTimer()
+	rps := float64(b.N) / elapsed.Seconds()
+	ideal := float64(envs) / nap.Seconds()
+	b.ReportMetric(rps, "req/s")
+	b.ReportMetric(100*rps/ideal, "%ideal")
+	// The function's own time per request as REPORT lines tell it (a 50 ms nap that the loaded
+	// machine stretches shows here, not as platform overhead).
+	if ms := meanDuration(tf.log.String()); ms > 0 {
+		b.ReportMetric(ms, "fn-ms")
+	}
+}
+
+// meanDuration averages the Duration of the REPORT lines in log, in ms.
+func meanDuration(log string) float64 {
+	var sum float64
+	n := 0
+	for _, m := range reportRE.FindAllStringSubmatch(log, -1) {
+		var d float64
+		fmt.Sscan(m[2], &d)
+		sum += d
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// BenchmarkColdStart measures what the platform adds to a cold start. platform-ns is an
+// environment's whole init phase as Function reports it (Init Duration): loopback listener, log
+// pipe, environment variables, the supervisor's exec and its exec of the runtime, until the
+// runtime's first /next has reached the platform. bare-ns, measured in the same loop, is the same
+// runtime binary exec'd directly by the benchmark until its first /next reaches a plain HTTP
+// server: the function's own start-up. added-ns = platform-ns − bare-ns.
+func BenchmarkColdStart(b *testing.B) {
+	tf := newTestFunction(b, "ok", Config{})
+	first := make(chan time.Time, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case first <- time.Now():
+		default:
+		}
+		<-r.Context().Done() // hold the /next, as a platform without work would
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	bareEnv := append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+
+	var platform, bare time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env := newEnvironment(tf.Function, 1000+i)
+		env.active = 1
+		d, fl := env.init(10 * time.Second)
+		if fl != nil {
+			b.Fatalf("init: %s %s", fl.errorType, fl.message)
+		}
+		platform += d
+
+		cmd := exec.Command(testRuntime, "ok")
+		cmd.Env = bareEnv
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		bare += (<-first).Sub(t0)
+
+		b.StopTimer()
+		cmd.Process.Kill()
+		cmd.Wait()
+		env.spindown()
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(platform.Nanoseconds())/float64(b.N), "platform-ns")
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns")
+	b.ReportMetric(float64((platform-bare).Nanoseconds())/float64(b.N), "added-ns")
+}
