@@ -443,11 +443,11 @@ func testContext(t *testing.T, fx *fixture) {
 	}
 }
 
-// testStream: /stream writes chunks 300 ms apart, each stamped with when it was written. A
+// testStream: /stream writes chunks 250 ms apart, each stamped with when it was written. A
 // streaming front door must hand the client the first chunk while the app still sleeps before
 // the last; a buffered one can only answer once the last is written.
 func testStream(t *testing.T, fx *fixture) {
-	const chunks, delay = 4, 300
+	const chunks, delay = 3, 250
 	chunkTimes, firstAt := readStream(t, fx.srv.base+fmt.Sprintf("/stream?chunks=%d&delay=%d", chunks, delay))
 	if len(chunkTimes) != chunks {
 		t.Fatalf("got %d chunks, want %d", len(chunkTimes), chunks)
