@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 )
 
 // userAgent identifies the client to the Runtime API, as other runtime clients do.
@@ -109,7 +110,8 @@ func (c *Client) Next(ctx context.Context) (*Invocation, error) {
 	return parseInvocation(resp.Header, payload)
 }
 
-// readBody reads a reply body with one allocation when its length is declared.
+// readBody reads a reply body into a slice of exactly its size: directly when the length is
+// declared, else through a pooled buffer, so a chunked event costs one allocation too.
 func readBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= MaxRequestSize*4 {
 		b := make([]byte, n)
@@ -118,8 +120,20 @@ func readBody(resp *http.Response) ([]byte, error) {
 		}
 		return b, nil
 	}
-	return io.ReadAll(resp.Body)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= MaxRequestSize+bytes.MinRead {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Respond posts a buffered result. Anything but 202 is an error (a 413 carries the platform's message).
 func (c *Client) Respond(ctx context.Context, requestID string, body []byte) error {

@@ -121,9 +121,12 @@ type Result struct {
 	Error       *runtimeapi.Error // /error body, or the mid-stream error from trailers
 	ErrorHeader string            // Lambda-Runtime-Function-Error-Type of an /error post
 	Streamed    bool
-	Chunks      [][]byte    // for streams: the body as the chunks arrived
-	Header      http.Header // request headers of the post
-	Trailer     http.Header // trailers of a streamed post
+	// Chunks is a stream's body as the server read it, one entry per read: each chunk the
+	// runtime flushed is its own entry unless it arrived while the previous one was still
+	// unread. Use InvokeOptions.OnChunk to pace a test on arrivals.
+	Chunks  [][]byte
+	Header  http.Header // request headers of the post
+	Trailer http.Header // trailers of a streamed post
 
 	TransferEncoding []string // of the post, e.g. ["chunked"] for a stream
 }

@@ -1,0 +1,240 @@
+package adapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slipway-dev/slipway/runtimeapi"
+)
+
+// Headers the adapter adds to every request it sends to the app (adapter.md §3). Client-sent copies
+// are always removed or overwritten, so an app can trust them.
+const (
+	// HeaderRequestContext is the event's requestContext JSON as received (camelCase), "null" for
+	// pass-through events.
+	HeaderRequestContext = "x-amzn-request-context"
+	// HeaderLambdaContext is the invocation's context as JSON (snake_case): see LambdaContext.
+	HeaderLambdaContext = "x-amzn-lambda-context"
+	// HeaderTenantID is the invocation's tenant id; present only for tenant-isolated functions.
+	HeaderTenantID = "x-amz-tenant-id"
+	// HeaderTraceID is the invocation's Lambda-Runtime-Trace-Id (X-Ray).
+	HeaderTraceID = "x-amzn-trace-id"
+	// HeaderContentEncodingHint, set to "text" on a response, makes its body text even when it has
+	// a binary content type; the header is forwarded too.
+	HeaderContentEncodingHint = "x-lambda-http-content-encoding"
+)
+
+// LambdaContext is the JSON of HeaderLambdaContext, shaped like the Rust runtime's Context that
+// LWA serialises: apps written for LWA read these names.
+type LambdaContext struct {
+	RequestID          string          `json:"request_id"`
+	Deadline           int64           `json:"deadline"` // epoch milliseconds
+	InvokedFunctionARN string          `json:"invoked_function_arn"`
+	XRayTraceID        string          `json:"xray_trace_id"`
+	ClientContext      json.RawMessage `json:"client_context"` // as Lambda sent it, or null
+	Identity           json.RawMessage `json:"identity"`       // Cognito identity as sent, or null
+	EnvConfig          LambdaEnvConfig `json:"env_config"`
+	TenantID           *string         `json:"tenant_id"` // null unless tenant-isolated
+}
+
+// LambdaEnvConfig is the function's configuration inside LambdaContext.
+type LambdaEnvConfig struct {
+	FunctionName string `json:"function_name"`
+	Memory       int    `json:"memory"`
+	Version      string `json:"version"`
+	LogStream    string `json:"log_stream"`
+	LogGroup     string `json:"log_group"`
+}
+
+// sensitiveHeaders are never logged with their values (adapter.md §8).
+var sensitiveHeaders = []string{"Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"}
+
+// contextHeaders writes the context headers; the per-function part of the Lambda context is
+// encoded once.
+type contextHeaders struct {
+	env     LambdaEnvConfig
+	envJSON []byte // `"env_config":{…}`
+}
+
+func newContextHeaders(env LambdaEnvConfig) contextHeaders {
+	b, _ := json.Marshal(env)
+	return contextHeaders{env: env, envJSON: append([]byte(`"env_config":`), b...)}
+}
+
+// apply removes every client-sent copy of the context headers from h and sets them from the
+// invocation. requestContext is the event's raw requestContext (nil for pass-through events).
+func (c *contextHeaders) apply(h http.Header, inv *runtimeapi.Invocation, requestContext json.RawMessage, buf *bytes.Buffer) {
+	for _, name := range [...]string{HeaderRequestContext, HeaderLambdaContext, HeaderTenantID, HeaderTraceID} {
+		delHeader(h, name)
+	}
+
+	rc := "null"
+	if len(requestContext) > 0 {
+		if compactJSON(requestContext) {
+			rc = headerSafe(requestContext)
+		} else if buf.Reset(); json.Compact(buf, requestContext) == nil {
+			rc = headerSafe(buf.Bytes())
+		}
+	}
+	h[canonicalRequestContext] = []string{rc}
+	buf.Reset()
+	h[canonicalLambdaContext] = []string{headerSafe(c.appendLambdaContext(buf.AvailableBuffer(), inv))}
+	if inv.TenantID != "" {
+		h[canonicalTenantID] = []string{headerSafe([]byte(inv.TenantID))}
+	}
+	if inv.TraceID != "" {
+		h[canonicalTraceID] = []string{headerSafe([]byte(inv.TraceID))}
+	}
+}
+
+var (
+	canonicalRequestContext = http.CanonicalHeaderKey(HeaderRequestContext)
+	canonicalLambdaContext  = http.CanonicalHeaderKey(HeaderLambdaContext)
+	canonicalTenantID       = http.CanonicalHeaderKey(HeaderTenantID)
+	canonicalTraceID        = http.CanonicalHeaderKey(HeaderTraceID)
+)
+
+// appendLambdaContext appends the LambdaContext JSON of inv. Hand-written because it runs for
+// every invocation: encoding/json costs several allocations for the same bytes.
+func (c *contextHeaders) appendLambdaContext(dst []byte, inv *runtimeapi.Invocation) []byte {
+	dst = append(dst, `{"request_id":`...)
+	dst = appendJSONString(dst, inv.RequestID)
+	dst = append(dst, `,"deadline":`...)
+	dst = strconv.AppendInt(dst, inv.Deadline.UnixMilli(), 10)
+	dst = append(dst, `,"invoked_function_arn":`...)
+	dst = appendJSONString(dst, inv.InvokedFunctionARN)
+	dst = append(dst, `,"xray_trace_id":`...)
+	dst = appendJSONString(dst, inv.TraceID)
+	dst = append(dst, `,"client_context":`...)
+	dst = appendRawJSON(dst, inv.ClientContext)
+	dst = append(dst, `,"identity":`...)
+	dst = appendRawJSON(dst, inv.CognitoIdentity)
+	dst = append(dst, ',')
+	dst = append(dst, c.envJSON...)
+	dst = append(dst, `,"tenant_id":`...)
+	if inv.TenantID == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendJSONString(dst, inv.TenantID)
+	}
+	return append(dst, '}')
+}
+
+// appendRawJSON appends m compacted, or null when it is absent or not JSON.
+func appendRawJSON(dst []byte, m json.RawMessage) []byte {
+	if len(bytes.TrimSpace(m)) == 0 || !json.Valid(m) {
+		return append(dst, "null"...)
+	}
+	if compactJSON(m) {
+		return append(dst, m...)
+	}
+	var buf bytes.Buffer
+	_ = json.Compact(&buf, m)
+	return append(dst, buf.Bytes()...)
+}
+
+// compactJSON reports whether b is free of the insignificant whitespace json.Compact removes
+// (conservatively: ": " and ", " may sit inside strings, then b is compacted for nothing).
+func compactJSON(b []byte) bool {
+	return !bytes.ContainsAny(b, "\t\r\n") && !bytes.Contains(b, []byte(": ")) && !bytes.Contains(b, []byte(", ")) &&
+		(len(b) == 0 || b[0] != ' ' && b[len(b)-1] != ' ')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control bytes escaped,
+// invalid UTF-8 replaced (as encoding/json does).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}
+
+// headerSafe returns b without control bytes (CR, LF, NUL, DEL…), which would otherwise break the
+// request or make it fail validation. Compact JSON only contains them inside strings, where only
+// DEL can occur unescaped, so JSON stays valid.
+func headerSafe(b []byte) string {
+	clean := true
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return string(b)
+	}
+	var sb strings.Builder
+	for _, c := range b {
+		switch {
+		case c == 0x7f:
+			sb.WriteString(`\u007f`)
+		case c < 0x20:
+			// dropped
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
+// delHeader removes name from h whatever the case of the stored key: event headers keep the case
+// the client sent, so h may hold non-canonical keys.
+func delHeader(h http.Header, name string) {
+	delete(h, http.CanonicalHeaderKey(name))
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+}
+
+// takeHeader removes name from h (any case) and returns its values.
+func takeHeader(h http.Header, name string) []string {
+	var vals []string
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			vals = append(vals, v...)
+			delete(h, k)
+		}
+	}
+	return vals
+}
+
+// redactedHeaders renders h for debug logs with the values of credentials and cookies replaced.
+func redactedHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[k] = v
+		for _, s := range sensitiveHeaders {
+			if strings.EqualFold(k, s) {
+				out[k] = []string{"[redacted]"}
+			}
+		}
+	}
+	return out
+}

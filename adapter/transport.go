@@ -1,0 +1,177 @@
+package adapter
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+)
+
+// appClient sends requests to the app over a keep-alive pool on loopback.
+type appClient struct {
+	pool  *http.Transport // shared keep-alive pool (one connection per in-flight request)
+	fresh *http.Transport // no reuse: the one retry after a stale pooled connection
+}
+
+func newAppClient(c *Config) *appClient {
+	return &appClient{pool: newAppTransport(c, false), fresh: newAppTransport(c, true)}
+}
+
+func newAppTransport(c *Config, noReuse bool) *http.Transport {
+	return &http.Transport{
+		// Never through HTTP_PROXY: the app is local, and the environment's proxy settings are
+		// the app's business.
+		Proxy:       nil,
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		// One idle connection per concurrent invocation, plus the readiness check's.
+		MaxIdleConnsPerHost: c.Function.MaxConcurrency + 1,
+		IdleConnTimeout:     c.PoolIdleTimeout,
+		// SnapStart: connections captured in a snapshot are dead after restore, and the idle
+		// clock does not advance across the gap.
+		DisableKeepAlives: noReuse || c.PoolIdleTimeout == 0 || c.SnapStart,
+		// The event's Accept-Encoding goes to the app untouched, and its Content-Encoding comes
+		// back untouched: the adapter must not negotiate on the client's behalf.
+		DisableCompression: true,
+		ReadBufferSize:     32 << 10,
+		WriteBufferSize:    32 << 10,
+	}
+}
+
+// do sends req. A request that fails on a reused keep-alive connection before any response byte
+// is retried once on a fresh connection when that is safe: the method is idempotent, or the
+// request was never written (adapter.md §8). Stale pooled connections — the app closed them
+// while they sat idle — are the classic source of intermittent 502s behind LWA.
+func (a *appClient) do(req *http.Request) (*http.Response, error) {
+	var reused, wrote bool
+	trace := &httptrace.ClientTrace{
+		GotConn:      func(i httptrace.GotConnInfo) { reused = i.Reused },
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true },
+	}
+	ctx := req.Context()
+	resp, err := a.pool.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	if err == nil || ctx.Err() != nil || !reused || !(idempotent(req.Method) || !wrote) {
+		return resp, err
+	}
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, err
+		}
+		body, berr := req.GetBody()
+		if berr != nil {
+			return nil, err
+		}
+		req = req.Clone(ctx)
+		req.Body = body
+	}
+	return a.fresh.RoundTrip(req)
+}
+
+// idempotent reports whether repeating method is harmless (RFC 9110 §9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// close drops idle connections.
+func (a *appClient) close() {
+	a.pool.CloseIdleConnections()
+	a.fresh.CloseIdleConnections()
+}
+
+// normalizePath makes an escaped request path safe and canonical URL-style, as LWA's URL library
+// does (adapter.md §3): "\" becomes "/", a leading "/" is ensured, "." and ".." segments are
+// resolved, and bytes that cannot appear literally in a path are percent-encoded while existing
+// %XX escapes are kept (so normalising twice changes nothing).
+func normalizePath(p string) string {
+	if !needsNormalizing(p) {
+		return p
+	}
+	var b strings.Builder
+	b.Grow(len(p) + 8)
+	if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, `\`) {
+		b.WriteByte('/')
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\':
+			b.WriteByte('/')
+		case c == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+			b.WriteByte('%')
+		case shouldEscapePathByte(c):
+			const hex = "0123456789ABCDEF"
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return resolveDots(b.String())
+}
+
+func needsNormalizing(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '\\' || shouldEscapePathByte(c) {
+			return true
+		}
+		if c == '%' && !(i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2])) {
+			return true
+		}
+		if c == '.' && (i == 0 || p[i-1] == '/') {
+			rest := p[i:]
+			if rest == "." || rest == ".." || strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func shouldEscapePathByte(c byte) bool {
+	if c <= 0x20 || c >= 0x7f {
+		return true
+	}
+	switch c {
+	case '"', '<', '>', '`', '#', '?', '{', '}', '%':
+		return true
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// resolveDots removes "." and ".." segments (RFC 3986 §5.2.4), keeping a trailing slash.
+func resolveDots(p string) string {
+	segs := strings.Split(p[1:], "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
+}

@@ -1,0 +1,144 @@
+package event
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strconv"
+)
+
+// Append-style JSON encoding of response strings. Output is always valid JSON: quotes,
+// backslashes and control bytes are escaped, and bytes that are not UTF-8 become U+FFFD (as
+// encoding/json does; bodies that are not UTF-8 never get here, they are sent as base64).
+
+// appendJSONBytes appends b as a JSON string. Bytes that need no escaping are found eight at a
+// time and copied in runs, which keeps large text bodies cheap.
+func appendJSONBytes(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	i, run := 0, 0
+	for i < len(b) {
+		if i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			m := specialMask(x) | x&msb
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else if c := b[i]; c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
+			i++
+			continue
+		}
+		if b[i] >= 0x80 {
+			if n := utf8SeqLen(b, i); n > 0 { // valid UTF-8 stays in the run
+				i += n
+				continue
+			}
+		}
+		dst = append(dst, b[run:i]...)
+		var n int
+		dst, n = appendJSONSpecial(dst, b, i)
+		i += n
+		run = i
+	}
+	dst = append(dst, b[run:]...)
+	return append(dst, '"')
+}
+
+// appendJSONStr appends s as a JSON string.
+func appendJSONStr(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONContent(dst, s, false)
+	return append(dst, '"')
+}
+
+// appendJSONContent appends s escaped for the inside of a JSON string. With header, CR and LF
+// become spaces, as net/http does when it writes header values.
+func appendJSONContent(dst []byte, s string, header bool) []byte {
+	run := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
+			i++
+			continue
+		}
+		if c >= 0x80 {
+			if n := utf8SeqLen(s, i); n > 0 {
+				i += n
+				continue
+			}
+		}
+		dst = append(dst, s[run:i]...)
+		var n int
+		if header && (c == '\r' || c == '\n') {
+			dst, n = append(dst, ' '), 1
+		} else {
+			dst, n = appendJSONSpecial(dst, s, i)
+		}
+		i += n
+		run = i
+	}
+	return append(dst, s[run:]...)
+}
+
+// appendJSONSpecial encodes the byte or UTF-8 sequence at s[i] that is not plain ASCII and
+// returns how many bytes of s it consumed.
+func appendJSONSpecial[S ~string | ~[]byte](dst []byte, s S, i int) ([]byte, int) {
+	switch c := s[i]; {
+	case c == '"' || c == '\\':
+		return append(dst, '\\', c), 1
+	case c == '\n':
+		return append(dst, '\\', 'n'), 1
+	case c == '\r':
+		return append(dst, '\\', 'r'), 1
+	case c == '\t':
+		return append(dst, '\\', 't'), 1
+	case c < ' ':
+		return append(dst, '\\', 'u', '0', '0', upperHex[c>>4], upperHex[c&15]), 1
+	}
+	if n := utf8SeqLen(s, i); n > 0 {
+		return append(dst, s[i:i+n]...), n
+	}
+	return append(dst, "\ufffd"...), 1
+}
+
+// utf8SeqLen returns the length of the valid UTF-8 sequence starting at s[i] (s[i] >= 0x80),
+// or 0 when there is none (RFC 3629: no overlongs, surrogates or values above U+10FFFF).
+func utf8SeqLen[S ~string | ~[]byte](s S, i int) int {
+	c := s[i]
+	cont := func(k int, lo, hi byte) bool { return i+k < len(s) && lo <= s[i+k] && s[i+k] <= hi }
+	switch {
+	case 0xC2 <= c && c <= 0xDF:
+		if cont(1, 0x80, 0xBF) {
+			return 2
+		}
+	case c == 0xE0:
+		if cont(1, 0xA0, 0xBF) && cont(2, 0x80, 0xBF) {
+			return 3
+		}
+	case 0xE1 <= c && c <= 0xEC || c == 0xEE || c == 0xEF:
+		if cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) {
+			return 3
+		}
+	case c == 0xED:
+		if cont(1, 0x80, 0x9F) && cont(2, 0x80, 0xBF) {
+			return 3
+		}
+	case c == 0xF0:
+		if cont(1, 0x90, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) {
+			return 4
+		}
+	case 0xF1 <= c && c <= 0xF3:
+		if cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) {
+			return 4
+		}
+	case c == 0xF4:
+		if cont(1, 0x80, 0x8F) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) {
+			return 4
+		}
+	}
+	return 0
+}
+
+func appendStatus(dst []byte, status int) []byte {
+	return strconv.AppendInt(dst, int64(status), 10)
+}
