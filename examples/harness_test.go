@@ -155,11 +155,10 @@ var client = &http.Client{
 
 // request describes one HTTP request of a test.
 type request struct {
-	method  string
-	target  string     // path and query, sent as written
-	header  [][]string // name, value pairs in order; repeated names stay separate lines
-	body    []byte
-	comment string
+	method string
+	target string     // path and query, sent as written
+	header [][]string // name, value pairs in order; repeated names stay separate lines
+	body   []byte
 }
 
 // send makes req against base and returns the response with its whole body.
