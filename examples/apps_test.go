@@ -50,7 +50,7 @@ func goImage() string { return goTaskRoot }
 // prepare skips the test when the example's interpreter is missing, installs npm packages
 // when node_modules is absent, and returns the command to run (with /var/task mapped to the
 // example's image directory) and the image's ENV settings.
-func (ex example) prepare(t *testing.T) (command, env []string) {
+func (ex example) prepare(t testing.TB) (command, env []string) {
 	t.Helper()
 	for _, tool := range ex.needs {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -84,7 +84,7 @@ var npmOnce sync.Map // dir → *sync.Once
 
 // npmInstall runs `npm ci` in dir once per test run if node_modules is missing (make setup
 // normally did it).
-func npmInstall(t *testing.T, dir string) {
+func npmInstall(t testing.TB, dir string) {
 	t.Helper()
 	once, _ := npmOnce.LoadOrStore(dir, new(sync.Once))
 	var err error
@@ -116,7 +116,7 @@ type dockerfile struct {
 
 // readDockerfile parses the subset of Dockerfile syntax the examples use: comments, line
 // continuations, FROM, COPY, ENV KEY=VALUE and exec-form CMD.
-func readDockerfile(t *testing.T, path string) dockerfile {
+func readDockerfile(t testing.TB, path string) dockerfile {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -51,7 +51,7 @@ func (b *logBuffer) tail(n int) string {
 // when the test ends, its output is printed if the test failed, and nothing it started may be
 // left running.
 type proc struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	cmd  *exec.Cmd
 	out  *logBuffer
@@ -60,7 +60,7 @@ type proc struct {
 }
 
 // startProc starts argv in dir with testEnv(t, env...) and registers its clean-up.
-func startProc(t *testing.T, name, dir string, argv []string, env ...string) *proc {
+func startProc(t testing.TB, name, dir string, argv []string, env ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, name: name, out: &logBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
@@ -135,7 +135,7 @@ type localServer struct {
 var invokeAPILine = regexp.MustCompile(`Invoke API on (http://[^/\s]+)/`)
 
 // startLocal runs `slipway local FLAGS -- CMD` in dir on a free loopback port.
-func startLocal(t *testing.T, name, dir string, flags, command []string, env ...string) *localServer {
+func startLocal(t testing.TB, name, dir string, flags, command []string, env ...string) *localServer {
 	t.Helper()
 	argv := []string{slipwayBin, "local", "--listen", "127.0.0.1:0", "--concurrency", "4", "--shutdown-grace", "1s"}
 	argv = append(argv, flags...)
@@ -162,7 +162,7 @@ type request struct {
 }
 
 // send makes req against base and returns the response with its whole body.
-func send(t *testing.T, base string, req request) (*http.Response, []byte) {
+func send(t testing.TB, base string, req request) (*http.Response, []byte) {
 	t.Helper()
 	method := req.method
 	if method == "" {
@@ -211,7 +211,7 @@ type digest struct {
 }
 
 // echo sends req and decodes the app's /echo answer, failing unless the status is 200.
-func echo(t *testing.T, base string, req request) echoReply {
+func echo(t testing.TB, base string, req request) echoReply {
 	t.Helper()
 	resp, body := send(t, base, req)
 	if resp.StatusCode != http.StatusOK {
@@ -226,7 +226,7 @@ func echo(t *testing.T, base string, req request) echoReply {
 
 // freePort returns a loopback port that was free a moment ago, for apps that take a fixed
 // PORT (slipway run off Lambda). slipway local picks its own ports.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -238,7 +238,7 @@ func freePort(t *testing.T) string {
 }
 
 // waitHTTP polls url until it answers, the process exits or the timeout passes.
-func waitHTTP(t *testing.T, p *proc, url string, timeout time.Duration) {
+func waitHTTP(t testing.TB, p *proc, url string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -80,7 +80,7 @@ func goBuild(out, pkg string) error {
 // testEnv is the environment of every process a test starts: ours, without anything that
 // would make slipway believe it runs on Lambda, plus the orphan marker (scoped to the test so a
 // leftover can be attributed).
-func testEnv(t *testing.T, extra ...string) []string {
+func testEnv(t testing.TB, extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -93,4 +93,4 @@ func testEnv(t *testing.T, extra ...string) []string {
 	return append(env, extra...)
 }
 
-func testMarker(t *testing.T) string { return runMarker + "/" + t.Name() }
+func testMarker(t testing.TB) string { return runMarker + "/" + t.Name() }

@@ -83,7 +83,7 @@ func jsonArray(words []string) string {
 }
 
 // extensionsDir makes dir/opt/extensions holding a copy of slipway, as the image layout has it.
-func extensionsDir(t *testing.T) string {
+func extensionsDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "opt", "extensions")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -93,7 +93,7 @@ func extensionsDir(t *testing.T) string {
 	return dir
 }
 
-func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
+func copyFile(t testing.TB, src, dst string, mode os.FileMode) {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {

@@ -23,6 +23,9 @@ MAX_BODY = 6 << 20  # Lambda's synchronous payload limit
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sqs-example"
+    # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold the body back ~40 ms on every keep-alive response.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         # The adapter's readiness check, and a friendly answer to anyone else.
