@@ -44,7 +44,7 @@ func BenchmarkWarmRequest(b *testing.B) {
 		for _, event := range []string{"http", "alb"} {
 			b.Run(ex.name+"/"+event, func(b *testing.B) {
 				command, _ := ex.prepare(b)
-				flags := []string{"--event", event}
+				flags := []string{"--event", event, "--concurrency", "1"} // one warm environment
 				if ex.runtime {
 					flags = append(flags, "--runtime")
 				}

@@ -134,7 +134,11 @@ type localServer struct {
 
 var invokeAPILine = regexp.MustCompile(`Invoke API on (http://[^/\s]+)/`)
 
-// startLocal runs `slipway local FLAGS -- CMD` in dir on a free loopback port.
+// startLocal runs `slipway local FLAGS -- CMD` in dir on a free loopback port. Requests of a
+// test are serial, but an environment stays busy until its runtime asks for the next event, a
+// moment after the response; on a loaded machine that moment can outlast slipway's short wait
+// for it, and a concurrency of 1 would then throttle. A few environments keep the tests about
+// the app, not about CPU contention.
 func startLocal(t testing.TB, name, dir string, flags, command []string, env ...string) *localServer {
 	t.Helper()
 	argv := []string{slipwayBin, "local", "--listen", "127.0.0.1:0", "--concurrency", "4", "--shutdown-grace", "1s"}
