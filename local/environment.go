@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -74,6 +75,7 @@ type initFailure struct {
 	message   string // for platform-detected failures; the error JSON is built from it
 	body      []byte // the error JSON a runtime or extension posted, if any
 	timeout   bool
+	shutdown  bool // the Function shut down meanwhile: nothing to retry or report
 }
 
 func (fl *initFailure) payload(requestID string) []byte {
@@ -119,6 +121,7 @@ func (e *environment) failInitLocked(fl *initFailure) {
 // called next — all within timeout. On failure the caller tears the environment down.
 func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) {
 	start := time.Now()
+	defer func() { go e.f.refillSpare() }()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	if fl := e.listen(); fl != nil {
@@ -189,6 +192,10 @@ func (e *environment) waitInit(deadline <-chan time.Time, done func() bool) *ini
 			e.mu.Unlock()
 			return fl
 		}
+		if e.state == envDead {
+			e.mu.Unlock()
+			return &initFailure{errorType: "Runtime.Unknown", message: "the environment was shut down during init", shutdown: true}
+		}
 		if done() {
 			e.mu.Unlock()
 			return nil
@@ -233,7 +240,7 @@ func (e *environment) listen() *initFailure {
 	g, err := e.f.takeGroup()
 	if err != nil {
 		ln.Close()
-		return &initFailure{errorType: "Runtime.Unknown", message: err.Error()}
+		return &initFailure{errorType: "Runtime.Unknown", message: err.Error(), shutdown: errors.Is(err, ErrShuttingDown)}
 	}
 	e.ln, e.group, e.logR = ln, g, g.logR
 	e.addr = ln.Addr().String()

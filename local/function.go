@@ -84,9 +84,15 @@ func New(cfg Config) (*Function, error) {
 
 // takeGroup returns a process group for a new environment: the spare one if ready (its
 // supervisor has already started, so the cold start only pays for the runtime's exec), else a
-// new one. Either way a new spare is prepared.
+// new one. The environment asks for a new spare once its init is over (refillSpare), so that
+// preparing it does not compete with the init for the CPU.
 func (f *Function) takeGroup() (*procGroup, error) {
-	defer func() { go f.refillSpare() }()
+	f.spareMu.Lock()
+	stopped := f.stopped
+	f.spareMu.Unlock()
+	if stopped {
+		return nil, ErrShuttingDown
+	}
 	select {
 	case g := <-f.spare:
 		return g, nil
@@ -151,6 +157,9 @@ func (f *Function) run(ctx context.Context, inv *invocation) (*Response, error) 
 		if cold {
 			var ok bool
 			if env, ok = f.initEnvironment(env, inv); !ok {
+				if env == nil {
+					return nil, ErrShuttingDown
+				}
 				break // inv failed; its response is waiting
 			}
 		} else if !env.awaitReady(ctx) && ctx.Err() != nil {
@@ -185,9 +194,15 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		inv.initDur = d
 		return env, true
 	}
-	f.sink.write(appendInitReport(nil, d, "init", fl))
 	go f.discard(env)
-	env = f.pool.replace(env)
+	if fl.shutdown {
+		f.pool.remove(env)
+		return nil, false
+	}
+	f.sink.write(appendInitReport(nil, d, "init", fl))
+	if env = f.pool.replace(env); env == nil {
+		return nil, false
+	}
 	start := time.Now()
 	d, fl = env.init(f.cfg.Timeout)
 	if fl == nil {
@@ -196,6 +211,9 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 	}
 	f.pool.remove(env)
 	go f.discard(env)
+	if fl.shutdown {
+		return nil, false
+	}
 
 	// Log the failed invocation like Lambda does and answer it with the init error.
 	var lines []byte
@@ -224,7 +242,7 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		fl.errorType = errType
 	}
 	inv.deliver(failureResponse(failure, fl.errorType, body))
-	return nil, false
+	return env, false
 }
 
 // discard tears down an environment that failed init.
@@ -291,6 +309,8 @@ func (f *Function) Shutdown(ctx context.Context) error {
 	select {
 	case g := <-f.spare:
 		g.close()
+		<-g.done()
+		g.logR.Close()
 	default:
 	}
 	f.spareMu.Unlock()
