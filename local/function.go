@@ -181,6 +181,9 @@ func (f *Function) run(ctx context.Context, inv *invocation) (*Response, error) 
 	case r := <-inv.resp:
 		return r, nil
 	case <-ctx.Done():
+		// The invocation goes on (Lambda does not stop a function whose caller left), but
+		// nobody will read its result.
+		inv.abandon()
 		return nil, ctx.Err()
 	}
 }

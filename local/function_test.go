@@ -660,3 +660,31 @@ func TestShutdownDuringInit(t *testing.T) {
 		t.Errorf("init was reported (or retried) after shutdown:\n%s", tf.log.String())
 	}
 }
+
+// A caller that stops waiting, or closes a stream it does not want, does not hold the function
+// up: the stream is discarded as the runtime sends it, and the invocation ends normally (no
+// timeout, no reset).
+func TestAbandonedStreamDoesNotBlockTheRuntime(t *testing.T) {
+	tf := newTestFunction(t, "ok", Config{Timeout: 5 * time.Second, Concurrency: 1})
+	first := tf.echo(`{}`)
+	const slowStream = `{"action":"stream","chunks":3,"chunk":"x","gapms":100,"ms":150}`
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := tf.Invoke(ctx, &Request{Payload: []byte(slowStream)}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Invoke with a short context: %v", err)
+	}
+	waitFor(t, "the abandoned invocation to end", func() bool {
+		return strings.Count(tf.log.String(), "REPORT RequestId") == 2
+	})
+	r := tf.invoke(slowStream)
+	r.Body.Close() // not interested
+	waitFor(t, "both invocations to end", func() bool {
+		return strings.Count(tf.log.String(), "REPORT RequestId") == 3
+	})
+	if strings.Contains(tf.log.String(), "Status: timeout") {
+		t.Errorf("an abandoned stream timed out:\n%s", tf.log.String())
+	}
+	if next := tf.echo(`{}`); next.PID != first.PID {
+		t.Error("the environment was replaced")
+	}
+}

@@ -42,6 +42,7 @@ type invocation struct {
 	streamErr error
 
 	delivered sync.Once
+	abandoned bool // the caller stopped waiting (guarded by streamMu)
 	log       invocationLog
 }
 
@@ -83,7 +84,8 @@ func (inv *invocation) deadlineMs() string {
 	return strconv.FormatInt(inv.deadline.UnixMilli(), 10)
 }
 
-// deliver hands r to the caller of Invoke; only the first call counts.
+// deliver hands r to the caller of Invoke; only the first call counts. If the caller has
+// stopped waiting, r's body is closed at once, so a runtime streaming into it is not held up.
 func (inv *invocation) deliver(r *Response) bool {
 	ok := false
 	inv.delivered.Do(func() {
@@ -93,10 +95,29 @@ func (inv *invocation) deliver(r *Response) bool {
 		if r.StreamError == nil {
 			r.StreamError = func() error { return nil }
 		}
-		inv.resp <- r
 		ok = true
+		inv.streamMu.Lock()
+		defer inv.streamMu.Unlock()
+		if inv.abandoned {
+			r.Body.Close()
+			return
+		}
+		inv.resp <- r
 	})
 	return ok
+}
+
+// abandon records that the caller of Invoke stopped waiting (its context ended): a response
+// delivered now or later is closed, not kept.
+func (inv *invocation) abandon() {
+	inv.streamMu.Lock()
+	defer inv.streamMu.Unlock()
+	inv.abandoned = true
+	select {
+	case r := <-inv.resp:
+		r.Body.Close()
+	default:
+	}
 }
 
 // logLines waits for REPORT and returns the invocation's log.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -276,4 +277,71 @@ func TestExtensionRegistrationDuringInit(t *testing.T) {
 	if !strings.Contains(rr.tf.log.String(), "EXTENSION\tName: internal\tState: Ready\tEvents: [INVOKE]\n") {
 		t.Errorf("no EXTENSION line:\n%s", rr.tf.log.String())
 	}
+}
+
+// FuzzRuntimeAPI sends arbitrary requests to an environment's Runtime and Extensions API. The
+// environment is ready with one invocation in flight; long polls return at once because the
+// request's context is already canceled. Whatever arrives, the server answers with a status
+// of the API (never a panic), and the in-flight invocation stays consistent.
+func FuzzRuntimeAPI(f *testing.F) {
+	f.Add("POST", "/2018-06-01/runtime/invocation/ID/response", "", "", []byte(`{"ok":true}`))
+	f.Add("POST", "/2018-06-01/runtime/invocation/ID/response", "Lambda-Runtime-Function-Response-Mode", "streaming", []byte("chunk"))
+	f.Add("POST", "/2018-06-01/runtime/invocation/ID/error", "Lambda-Runtime-Function-Error-Type", "X.Y", []byte(`{"errorMessage":1}`))
+	f.Add("POST", "/2018-06-01/runtime/init/error", "", "", []byte(`[]`))
+	f.Add("POST", "/2020-01-01/extension/register", "Lambda-Extension-Name", "x", []byte(`{"events":["INVOKE","NOPE"]}`))
+	f.Add("GET", "/2020-01-01/extension/event/next", "Lambda-Extension-Identifier", "ID", []byte(nil))
+	f.Add("GET", "/2018-06-01/runtime/invocation/next", "", "", []byte(nil))
+	f.Add("PUT", "/2020-08-15/logs", "", "", []byte("{"))
+	f.Add("DELETE", "/2018-06-01/runtime/invocation/ID/", "", "", []byte(nil))
+	f.Fuzz(func(t *testing.T, method, path, hname, hvalue string, body []byte) {
+		fn := &Function{cfg: Config{Name: "function", Handler: "h", AccountID: "123456789012", PerEnvConcurrency: 1}, sink: &logSink{w: io.Discard}}
+		fn.pool = newPool(fn)
+		e := newEnvironment(fn, 1)
+		e.state = envReady
+		e.registrationOpen = false
+		inv := newInvocation(&Request{Payload: []byte(`{}`)}, time.Now())
+		inv.env, inv.handedOut, inv.start = e, true, time.Now()
+		inv.timer = time.NewTimer(time.Hour)
+		e.inflight[inv.id] = inv
+		path = strings.ReplaceAll(path, "ID", inv.id)
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req, err := http.NewRequest(method, "http://runtime"+path, bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		if hname != "" && !strings.ContainsAny(hname, "\r\n:") {
+			req.Header.Set(hname, hvalue)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		// The caller's side: read whatever response is delivered, a stream to its end.
+		served := make(chan struct{})
+		readerDone := make(chan struct{})
+		go func() {
+			defer close(readerDone)
+			select {
+			case r := <-inv.resp:
+				if r.Body == nil || r.RequestID != inv.id {
+					t.Errorf("delivered response %+v", r)
+					return
+				}
+				io.Copy(io.Discard, r.Body)
+			case <-served:
+			}
+		}()
+		w := httptest.NewRecorder()
+		e.serveHTTP(w, req.WithContext(ctx))
+		close(served)
+		<-readerDone
+		switch w.Code {
+		case 200, 202, 400, 403, 404, 405, 413:
+		default:
+			t.Fatalf("%s %s: status %d", method, path, w.Code)
+		}
+		if w.Code >= 400 && w.Code != 404 && w.Code != 405 && !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("%s %s: %d with a non-JSON body %q", method, path, w.Code, w.Body.String())
+		}
+	})
 }

@@ -15,7 +15,8 @@
 //	crash           exit with status 1 (after printing a line)
 //	hang            never respond
 //	print           print "lines" lines to stdout and stderr, then echo
-//	stream          stream "chunks" chunks of "chunk" text, "gapms" apart; "fail": error trailer
+//	stream          after "ms" milliseconds, stream "chunks" chunks of "chunk" text, "gapms"
+//	                apart; "fail": end with error trailers
 //	big             respond with "bytes" bytes
 //	exit-after      respond, then exit 0
 //	memory          allocate and touch "mb" MB, then echo
@@ -206,6 +207,7 @@ func post(path, errType string, body []byte, hdr http.Header) {
 // stream posts a chunked response by hand over a raw connection, so each chunk leaves at once
 // and the error trailers are real HTTP trailers.
 func stream(id string, ev event) {
+	time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
 	conn, err := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
 	if err != nil {
 		os.Exit(2)
