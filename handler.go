@@ -213,17 +213,19 @@ func (h *Handler) handleInvocation(ctx context.Context, c *runtimeapi.Client, in
 		return h.stream(ctx, c, inv, req, ev)
 	}
 	bp := outBuffers.Get().(*[]byte)
-	buf := *bp
-	out, err := h.respond(req, ev, buf[:0])
-	if err == nil {
-		err = c.Respond(ctx, inv.RequestID, out)
+	out, err := h.respond(req, ev, (*bp)[:0])
+	if err != nil {
+		outBuffers.Put(bp)
+		return err
 	}
-	if out != nil {
-		buf = out
+	if err := c.Respond(ctx, inv.RequestID, out); err != nil {
+		// A refused post may still be reading out (net/http closes request bodies
+		// asynchronously), so this buffer is not reused.
+		return err
 	}
-	if cap(buf) <= maxPooledBody*2 {
-		*bp = buf[:0]
+	if cap(out) <= maxPooledBody*2 {
+		*bp = out[:0]
 		outBuffers.Put(bp)
 	}
-	return err
+	return nil
 }

@@ -97,7 +97,7 @@ func TestStartStreaming(t *testing.T) {
 	done := make(chan outcome, 1)
 	go func() {
 		r, err := srv.Invoke(testCtx(t), readEvent(t, "lambda-urls-request.json"), &runtimeapitest.InvokeOptions{
-			OnChunk: func(p []byte) { arrived <- p },
+			OnChunk: func(p []byte) { arrived <- bytes.Clone(p) },
 		})
 		done <- outcome{r, err}
 	}()

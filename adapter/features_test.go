@@ -22,7 +22,7 @@ import (
 )
 
 // inProcessApp serves h on a loopback port for feature tests that need control over the app.
-func inProcessApp(t *testing.T, h http.Handler) int {
+func inProcessApp(t testing.TB, h http.Handler) int {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -167,9 +167,11 @@ func TestContextHeadersEndToEnd(t *testing.T) {
 func TestSnapStartHookPathsRefused(t *testing.T) {
 	rec := &recorder{}
 	h := startAdapter(t, inProcessApp(t, rec), nil, env{"AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH": "/_snap/before"})
-	r := parseResult(t, h.invoke(urlEvent("POST", "/_snap/before", "", nil, nil, nil, false), nil))
-	if r.StatusCode != 403 {
-		t.Errorf("status %d", r.StatusCode)
+	for _, path := range []string{"/_snap/before", "/x/../_snap/before", "/_SNAP/Before/", "/_snap/%62efore", `\_snap\before`} {
+		r := parseResult(t, h.invoke(urlEvent("POST", path, "", nil, nil, nil, false), nil))
+		if r.StatusCode != 403 {
+			t.Errorf("%s: status %d", path, r.StatusCode)
+		}
 	}
 	if req, _ := rec.request(); req != nil {
 		t.Errorf("the app got %s", req.URL)
@@ -345,5 +347,23 @@ func TestRuntimeAPIProxy(t *testing.T) {
 	})
 	if got := srv.Extensions(); len(got) != 1 || got[0] != "proxied" {
 		t.Errorf("registered extensions %q", got)
+	}
+}
+
+// ALB in multi-value mode: the query is forwarded exactly as ALB sent it (ALB does not decode it),
+// repeated headers arrive in order, and the result uses multiValueHeaders.
+func TestALBMultiValue(t *testing.T) {
+	rec := &recorder{header: http.Header{"Set-Cookie": {"a=1", "b=2"}, "Content-Type": {"text/plain"}}, reply: []byte("alb")}
+	h := startAdapter(t, inProcessApp(t, rec), nil, nil)
+	ev := `{"requestContext":{"elb":{"targetGroupArn":"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},` +
+		`"httpMethod":"GET","path":"/alb","multiValueQueryStringParameters":{"q":["a%20b"],"r":["1","2"]},` +
+		`"multiValueHeaders":{"host":["alb.example.com"],"x-rep":["1","2"]},"body":"","isBase64Encoded":false}`
+	r := parseResult(t, h.invoke([]byte(ev), nil))
+	req, _ := rec.request()
+	if req.URL.RawQuery != "q=a%20b&r=1&r=2" || strings.Join(req.Header.Values("X-Rep"), ",") != "1,2" || req.Host != "alb.example.com" {
+		t.Errorf("app got %s (Host %s, X-Rep %q)", req.URL.RequestURI(), req.Host, req.Header.Values("X-Rep"))
+	}
+	if got := r.MultiValueHeaders["Set-Cookie"]; strings.Join(got, "|") != "a=1|b=2" || string(r.body(t)) != "alb" {
+		t.Errorf("result %+v", r)
 	}
 }

@@ -45,7 +45,7 @@ func (s *syncBuffer) String() string {
 
 // harness is one adapter serving one in-process Runtime API.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *runtimeapitest.Server
 	a    *Adapter
 	logs *syncBuffer
@@ -55,7 +55,7 @@ type harness struct {
 
 // startAdapter runs an adapter for the app on port (supervising proc when not nil), configured by
 // e on top of the Lambda basics.
-func startAdapter(t *testing.T, port int, proc *App, e env) *harness {
+func startAdapter(t testing.TB, port int, proc *App, e env) *harness {
 	t.Helper()
 	srv := runtimeapitest.NewServer()
 	t.Cleanup(srv.Close)

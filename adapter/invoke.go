@@ -53,17 +53,18 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	if err != nil {
 		return a.fail(ctx, rc, inv, log, err)
 	}
-	if ev.Source != event.NonHTTP && a.isHookPath(req.URL) {
-		// SnapStart hooks are for the adapter; a client must not trigger them.
-		log.Warn("refused a request for a SnapStart hook path", "path", req.URL.Path)
-		return a.respondStatic(ctx, rc, inv, ev, http.StatusForbidden, "Forbidden")
-	}
 
 	reqBody := getBuffer()
 	defer putBuffer(reqBody)
 	out, err := a.outgoing(ctx, req, ev, inv, reqBody, log)
 	if err != nil {
 		return a.fail(ctx, rc, inv, log, err)
+	}
+	if ev.Source != event.NonHTTP && a.isHookPath(out.URL) {
+		// SnapStart hooks are for the adapter; a client must not trigger them, whatever
+		// spelling of the path it uses.
+		log.Warn("refused a request for a SnapStart hook path")
+		return a.respondStatic(ctx, rc, inv, ev, http.StatusForbidden, "Forbidden")
 	}
 	if log.enabled(slog.LevelDebug) {
 		log.Debug("sending request to app", "source", ev.Source.String(), "method", out.Method,
@@ -189,9 +190,21 @@ func canonicalHeader(h http.Header) http.Header {
 	return out
 }
 
+// isHookPath reports whether u, as sent to the app, names a SnapStart hook path. Matching is as
+// lenient as common routers (Express ignores case and a trailing slash by default), so no
+// variant reaches the hook.
 func (a *Adapter) isHookPath(u *url.URL) bool {
 	p := u.Path
-	return p != "" && (p == a.cfg.BeforeCheckpointPath || p == a.cfg.AfterRestorePath)
+	if u.Opaque != "" {
+		p, _ = url.PathUnescape(u.Opaque)
+	}
+	p = strings.TrimRight(p, "/")
+	for _, hook := range [...]string{a.cfg.BeforeCheckpointPath, a.cfg.AfterRestorePath} {
+		if hook != "" && strings.EqualFold(p, strings.TrimRight(hook, "/")) {
+			return true
+		}
+	}
+	return false
 }
 
 // exitGrace is how long a connection failure waits for the supervisor to learn whether the app

@@ -27,7 +27,7 @@ func (a *Adapter) stream(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	s, err := rc.Stream(context.WithoutCancel(ctx), inv.RequestID, event.StreamContentType)
 	if err != nil {
 		log.Error("cannot start the response stream", "error", err)
-		return nil
+		return err // nothing was posted: Serve reports it as the invocation's error
 	}
 	if _, err := s.Write(p); err != nil {
 		log.Error("cannot write the response prelude", "error", err)

@@ -136,6 +136,9 @@ func readBody(resp *http.Response) ([]byte, error) {
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Respond posts a buffered result. Anything but 202 is an error (a 413 carries the platform's message).
+//
+// body may be reused once Respond returns nil. After an error it may not: a server that refused
+// the post early can leave net/http's transport still reading it.
 func (c *Client) Respond(ctx context.Context, requestID string, body []byte) error {
 	trackPost(ctx, requestID, nil)
 	return c.post(ctx, invocationPath(requestID, PathSuffixResponse), body, "application/octet-stream", "")

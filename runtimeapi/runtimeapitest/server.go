@@ -109,7 +109,7 @@ type InvokeOptions struct {
 	Header http.Header
 
 	// OnChunk, if set, is called with each piece of a streamed body as the server reads it,
-	// before the rest arrives; p must not be retained. It lets a test see that a chunk reached
+	// before the rest arrives; p is only valid during the call. It lets a test see that a chunk reached
 	// the server before the runtime wrote the next one.
 	OnChunk func(p []byte)
 }

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Handler of the zip + layer deployment: /opt/bootstrap (AWS_LAMBDA_EXEC_WRAPPER) execs this
+# script instead of the Node runtime client. exec, so the app receives SIGTERM at shutdown.
+exec node server.js

@@ -1,0 +1,304 @@
+//go:build linux
+
+package local
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests drive the slipway binary as users do: slipway local on a free port, requests
+// over HTTP, signals to the process.
+
+type cliRun struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+	stderr *syncBuffer
+	done   chan struct{}
+}
+
+func startCLI(t *testing.T, args ...string) *cliRun {
+	t.Helper()
+	cmd := exec.Command(slipwayBin, append([]string{"local", "--listen", "127.0.0.1:0"}, args...)...)
+	stderr := &syncBuffer{}
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &cliRun{t: t, cmd: cmd, stderr: stderr, done: make(chan struct{})}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		re := regexp.MustCompile(`Invoke API on (http://[0-9.:]+)/`)
+		for sc.Scan() {
+			line := sc.Text()
+			stderr.Write([]byte(line + "\n"))
+			if m := re.FindStringSubmatch(line); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	go func() {
+		cmd.Wait()
+		pw.Close()
+		close(c.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-c.done:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-c.done:
+			case <-time.After(15 * time.Second):
+				cmd.Process.Kill()
+				<-c.done
+			}
+		}
+		if t.Failed() {
+			t.Logf("slipway local stderr:\n%s", stderr.String())
+		}
+	})
+	select {
+	case c.base = <-addr:
+	case <-c.done:
+		t.Fatalf("slipway local exited at start:\n%s", stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("slipway local did not print its address:\n%s", stderr.String())
+	}
+	return c
+}
+
+func (c *cliRun) invoke(body string, header ...string) apiResult {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+invokePath, strings.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("invoke: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return apiResult{resp.StatusCode, resp.Header, string(b)}
+}
+
+func (c *cliRun) echo(body string) echo {
+	c.t.Helper()
+	r := c.invoke(body)
+	var e echo
+	if r.status != 200 || json.Unmarshal([]byte(r.body), &e) != nil || r.header.Get("X-Amz-Function-Error") != "" {
+		c.t.Fatalf("invoke: %d %v %s", r.status, r.header, r.body)
+	}
+	return e
+}
+
+// tree lists slipway local's descendants: supervisors, runtimes, whatever they started.
+func (c *cliRun) tree() []int { return descendants(c.cmd.Process.Pid) }
+
+func TestCLIFlagErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--event", "soap"}, `--event "soap": use http, rest, url or alb`},
+		{[]string{"--memory", "64"}, "--memory 64: use 128 to 10240 (MB)"},
+		{[]string{"--timeout", "0"}, "--timeout 0s: use 1s to 900s"},
+		{[]string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout: use a duration like 30s or 2m, or seconds`},
+		{[]string{"--arch", "sparc"}, `--arch "sparc": use x86_64 or arm64`},
+		{[]string{"--env", "NOEQUALS"}, `--env "NOEQUALS": use KEY=VALUE`},
+		{[]string{"--stream"}, "--stream needs --event url"},
+		{[]string{"--alb-multi-value"}, "--alb-multi-value needs --event alb"},
+		{[]string{"--concurrency", "0"}, "--concurrency 0: use 1 to 1000"},
+		{[]string{"--listen", "nowhere"}, `--listen "nowhere": use host:port`},
+		{[]string{"--env-file", "/no/such/file"}, "--env-file: open /no/such/file"},
+		{[]string{"--runtime"}, "--runtime needs a command"},
+		{[]string{"--runtime", "--", "/no/such/bootstrap"}, `command "/no/such/bootstrap": no such file`},
+		{[]string{"--name", "bad name", "--runtime", "--", testRuntime}, `function name "bad name"`},
+	} {
+		out, err := exec.Command(slipwayBin, append([]string{"local"}, tt.args...)...).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tt.want) {
+			t.Errorf("slipway local %v: %v\n%s\nwant exit 2 and %q", tt.args, err, out, tt.want)
+		}
+	}
+	out, err := exec.Command(slipwayBin, "local", "--help").CombinedOutput()
+	for _, flag := range []string{"-listen", "-event", "-alb-multi-value", "-stage", "-name", "-concurrency", "-timeout", "-init-timeout", "-memory", "-arch", "-env", "-env-file", "-runtime", "-extensions"} {
+		if err != nil || !strings.Contains(string(out), "  "+flag+" ") && !strings.Contains(string(out), "  "+flag+"\n") {
+			t.Errorf("--help does not explain %s (%v)", flag, err)
+		}
+	}
+}
+
+func TestCLIInvokeAndEnvFile(t *testing.T) {
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("# settings\nexport FROM_FILE=\"quoted value\"\n\nOTHER=1\n"), 0o644)
+	c := startCLI(t, "--runtime", "--name", "cli-fn", "--memory", "512", "--arch", "arm64", "--region", "eu-west-1",
+		"--env", "FROM_FLAG=x", "--env-file", envFile, "--", testRuntime)
+	if !strings.Contains(c.stderr.String(), "Invoke API on "+c.base+"/2015-03-31/functions/cli-fn/invocations (function arn:aws:lambda:eu-west-1:123456789012:function:cli-fn)") {
+		t.Errorf("start-up message:\n%s", c.stderr.String())
+	}
+	req, _ := http.NewRequest("POST", c.base+"/2015-03-31/functions/cli-fn/invocations", strings.NewReader(`{}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e echo
+	json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	for k, want := range map[string]string{"FROM_FLAG": "x", "FROM_FILE": "quoted value", "OTHER": "1", "AWS_REGION": "eu-west-1",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_NAME": "cli-fn"} {
+		if e.Env[k] != want {
+			t.Errorf("%s = %q, want %q", k, e.Env[k], want)
+		}
+	}
+	if _, ok := e.Env["PORT"]; ok {
+		t.Error("--runtime functions get no PORT")
+	}
+	waitFor(t, "the REPORT line", func() bool { return strings.Contains(c.stderr.String(), "Memory Size: 512 MB") })
+	// arm64 prices in REPORT, but eu-west-1 has none in the table: no cost figure, no error.
+	if strings.Contains(c.stderr.String(), "Estimated Cost") {
+		t.Errorf("cost estimated for a region without prices:\n%s", c.stderr.String())
+	}
+}
+
+func TestCLIConcurrencyAndThrottle(t *testing.T) {
+	c := startCLI(t, "--runtime", "--concurrency", "3", "--", testRuntime)
+	const sleep = 400 * time.Millisecond
+	start := time.Now()
+	var wg sync.WaitGroup
+	results := make([]apiResult, 3)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.invoke(fmt.Sprintf(`{"action":"sleep","ms":%d}`, sleep.Milliseconds()))
+		}()
+	}
+	time.Sleep(sleep / 2)
+	if r := c.invoke(`{}`); r.status != 429 || r.header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
+		t.Errorf("fourth concurrent invocation: %d %s", r.status, r.body)
+	}
+	wg.Wait()
+	if elapsed := time.Since(start); elapsed > 3*sleep*7/10 {
+		t.Errorf("3 parallel invocations of %v took %v", sleep, elapsed)
+	}
+	for i, r := range results {
+		if r.status != 200 {
+			t.Errorf("invocation %d: %d %s", i, r.status, r.body)
+		}
+	}
+}
+
+// The no-orphan guarantee when slipway itself dies without a chance to clean up.
+func TestCLISIGKILLLeavesNoProcess(t *testing.T) {
+	c := startCLI(t, "--runtime", "--concurrency", "2", "--", testRuntime, "fork")
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.invoke(`{"action":"sleep","ms":300}`)
+		}()
+	}
+	wg.Wait()
+	pids := c.tree()
+	// Two environments: each a supervisor, a runtime and a grandchild in its own session.
+	if len(pids) < 6 {
+		t.Fatalf("process tree %v: want two supervisors, runtimes and grandchildren", pids)
+	}
+	if n := len(regexp.MustCompile(`grandchild pid \d+`).FindAllString(c.stderr.String(), -1)); n != 2 {
+		t.Fatalf("%d grandchildren reported", n)
+	}
+	c.cmd.Process.Kill()
+	<-c.done
+	waitGone(t, pids...)
+}
+
+func TestCLIShutdownOnSIGTERM(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "sigterm")
+	c := startCLI(t, "--runtime", "--env", "TEST_SIGTERM_LOG="+marker, "--", testRuntime, "fork")
+	c.echo(`{}`)
+	inflight := make(chan apiResult, 1)
+	go func() { inflight <- c.invoke(`{"action":"sleep","ms":400}`) }()
+	time.Sleep(100 * time.Millisecond)
+	pids := c.tree()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	if r := <-inflight; r.status != 200 {
+		t.Errorf("in-flight invocation at SIGTERM: %d %s", r.status, r.body)
+	}
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("slipway local did not exit after SIGTERM")
+	}
+	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	if b, _ := os.ReadFile(marker); string(b) != "SIGTERM\n" {
+		t.Error("the runtime did not get SIGTERM")
+	}
+	waitGone(t, pids...)
+	if !strings.Contains(c.stderr.String(), "slipway local: stopped") {
+		t.Errorf("no stop message:\n%s", c.stderr.String())
+	}
+}
+
+// Image mode: the extensions start first and CMD runs as is (the extension would be the
+// adapter); every environment gets its own app port.
+func TestCLIImageMode(t *testing.T) {
+	extDir := t.TempDir()
+	os.Symlink(testExtension, filepath.Join(extDir, "lambda-adapter"))
+	extLog := filepath.Join(t.TempDir(), "ext.log")
+	c := startCLI(t, "--extensions", extDir, "--concurrency", "2", "--env", "TEST_EXT_LOG="+extLog, "--", testRuntime)
+	var wg sync.WaitGroup
+	envs := make([]echo, 2)
+	for i := range envs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			envs[i] = c.echo(`{"action":"sleep","ms":300}`)
+		}()
+	}
+	wg.Wait()
+	if envs[0].PID == envs[1].PID {
+		t.Fatal("one environment for two concurrent invocations")
+	}
+	p0, p1 := envs[0].Env["PORT"], envs[1].Env["PORT"]
+	if p0 == "" || p0 == p1 || envs[0].Env["AWS_LWA_PORT"] != p0 || envs[1].Env["AWS_LWA_PORT"] != p1 {
+		t.Errorf("app ports %q/%q, AWS_LWA_PORT %q/%q: want one free port per environment",
+			p0, p1, envs[0].Env["AWS_LWA_PORT"], envs[1].Env["AWS_LWA_PORT"])
+	}
+	waitFor(t, "both extensions' INVOKE events", func() bool {
+		b, _ := os.ReadFile(extLog)
+		return strings.Count(string(b), `"eventType":"INVOKE"`) == 2
+	})
+	if !strings.Contains(c.stderr.String(), "EXTENSION\tName: lambda-adapter\tState: Ready\tEvents: [INVOKE, SHUTDOWN]") {
+		t.Errorf("no EXTENSION line:\n%s", c.stderr.String())
+	}
+}
+
+func TestCLIPortSetByUserLowersConcurrency(t *testing.T) {
+	c := startCLI(t, "--extensions", t.TempDir(), "--env", "PORT=8123", "--", testRuntime)
+	if !strings.Contains(c.stderr.String(), "--concurrency lowered from 10 to 1") {
+		t.Errorf("no warning about the fixed port:\n%s", c.stderr.String())
+	}
+	if e := c.echo(`{}`); e.Env["PORT"] != "8123" || e.Env["AWS_LWA_PORT"] != "" {
+		t.Errorf("PORT %q AWS_LWA_PORT %q", e.Env["PORT"], e.Env["AWS_LWA_PORT"])
+	}
+}
