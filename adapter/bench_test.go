@@ -296,3 +296,51 @@ func BenchmarkRuntimeAPIOnly(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProcessing is the adapter's own CPU work per invocation without any socket: decode the
+// event, build the request to the app (context headers, path, body), and encode the app's reply
+// as the result. Everything else on the adapter path is I/O that the direct path has too, or the
+// Runtime API exchange (BenchmarkRuntimeAPIOnly).
+func BenchmarkProcessing(b *testing.B) {
+	cfg, err := LoadConfig(env{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}.lookup)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := New(Options{Config: cfg, Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			body := textBody(size.n)
+			inv := &runtimeapi.Invocation{RequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd", Deadline: time.Now().Add(time.Minute),
+				InvokedFunctionARN: runtimeapitest.DefaultFunctionARN, TraceID: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+				Payload: urlEvent("POST", "/echo", "", map[string]string{"content-type": "application/json"}, nil, body, false)}
+			respHeader := http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(body))}}
+			log := invLog{a.log, inv.RequestID}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				req, ev, err := a.dec.Decode(ctx, inv.Payload)
+				if err != nil {
+					b.Fatal(err)
+				}
+				scratch := getBuffer()
+				out, err := a.outgoing(ctx, req, ev, inv, scratch, log)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sent, _ := io.Copy(io.Discard, out.Body)
+				result := getBuffer()
+				result.Grow(len(body)*4/3 + 512)
+				res, err := ev.AppendResponse(result.AvailableBuffer(), 200, respHeader, body, a.respOpts)
+				if err != nil || sent != int64(len(body)) || len(res) < len(body) {
+					b.Fatal(err, sent, len(res))
+				}
+				putBuffer(result)
+				putBuffer(scratch)
+			}
+		})
+	}
+}

@@ -225,3 +225,10 @@ func FuzzParseStatusSet(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigFunctionInfoErrors(t *testing.T) {
+	_, err := LoadConfig(with("AWS_LAMBDA_MAX_CONCURRENCY", "many").lookup)
+	if err == nil || !strings.Contains(err.Error(), "AWS_LAMBDA_MAX_CONCURRENCY") {
+		t.Errorf("want an error naming AWS_LAMBDA_MAX_CONCURRENCY, got %v", err)
+	}
+}

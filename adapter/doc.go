@@ -1,12 +1,28 @@
 // Package adapter is `slipway run`: it puts an unmodified web app behind the Lambda Runtime API,
-// configured exactly like AWS Lambda Web Adapter (the AWS_LWA_* variables).
+// configured exactly like AWS Lambda Web Adapter (the AWS_LWA_* variables, see LoadConfig).
 //
 // Each invocation is decoded by package event into an HTTP request, sent to the app over a
-// keep-alive pool on loopback, and the app's reply is posted back as the result the event's source
-// expects — buffered (optionally gzip/br compressed) or streamed chunk by chunk. The adapter also
-// waits for the app to be ready, starts and supervises it when it is the function's bootstrap, and
-// registers as a Lambda extension so the platform gives the app a graceful SIGTERM.
+// keep-alive pool on loopback with the context headers (HeaderLambdaContext and friends) set, and
+// the app's reply is posted back as the result the event's source expects — buffered (optionally
+// gzip/br compressed) or streamed chunk by chunk. Failures carry a stable errorType (the
+// ErrorType constants in errors.go, plus the codec's Slipway.MalformedEvent,
+// Slipway.InvalidBase64 and Slipway.PassThroughStatus).
 //
-// Failures the adapter raises carry a stable errorType (see the ErrorType constants); the
-// contract it follows is /work/shared/reference/adapter.md, including its "Our decisions" table.
+// The adapter runs in one of three ways:
+//
+//   - wrapper (RunWrapper, `slipway run -- CMD`): the function's bootstrap or the image's
+//     entrypoint. It starts CMD in its own process group, waits for it, registers as an extension
+//     (so Lambda sends SIGTERM, which it forwards) and serves invocations; if CMD exits, slipway
+//     exits too so Lambda replaces the environment. Off Lambda it simply execs CMD.
+//   - extension (RunExtension): the binary in /opt/extensions, started by Lambda with no
+//     arguments. It registers under its file name and serves invocations for the app Lambda
+//     starts as the runtime (the image's CMD, or the handler the layer's bootstrap execs).
+//   - layer (WriteLayer): the extension plus the exec wrapper for managed runtimes.
+//
+// Exactly one process per environment polls /next. When both an extension and `slipway run` are
+// present, the extension wins: it claims the environment (a Unix socket named after
+// AWS_LAMBDA_RUNTIME_API) before registering, Lambda starts the runtime only after that, and
+// `slipway run` finding the claim execs its command instead of serving (see coexist.go).
+//
+// The contract is /work/shared/reference/adapter.md, including its "Our decisions" table.
 package adapter

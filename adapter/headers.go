@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -65,17 +66,22 @@ func newContextHeaders(env LambdaEnvConfig) contextHeaders {
 	return contextHeaders{env: env, envJSON: append([]byte(`"env_config":`), b...)}
 }
 
-// apply removes every client-sent copy of the context headers from h and sets them from the
-// invocation. requestContext is the event's raw requestContext (nil for pass-through events).
+// apply removes every client-sent copy of the context headers from h (whose keys must be
+// canonical, see canonicalHeader) and sets them from the invocation. requestContext is the
+// event's raw requestContext (nil for pass-through events).
 func (c *contextHeaders) apply(h http.Header, inv *runtimeapi.Invocation, requestContext json.RawMessage, buf *bytes.Buffer) {
-	for _, name := range [...]string{HeaderRequestContext, HeaderLambdaContext, HeaderTenantID, HeaderTraceID} {
-		delHeader(h, name)
-	}
+	delete(h, canonicalRequestContext)
+	delete(h, canonicalLambdaContext)
+	delete(h, canonicalTenantID)
+	delete(h, canonicalTraceID)
 
+	// The request context goes as received; only line breaks, tabs and other control bytes
+	// (which in valid JSON are insignificant whitespace or, for DEL, inside strings) force a
+	// compaction.
 	rc := "null"
 	if len(requestContext) > 0 {
-		if compactJSON(requestContext) {
-			rc = headerSafe(requestContext)
+		if !hasControlByte(requestContext) {
+			rc = string(requestContext)
 		} else if buf.Reset(); json.Compact(buf, requestContext) == nil {
 			rc = headerSafe(buf.Bytes())
 		}
@@ -129,7 +135,7 @@ func appendRawJSON(dst []byte, m json.RawMessage) []byte {
 	if len(bytes.TrimSpace(m)) == 0 || !json.Valid(m) {
 		return append(dst, "null"...)
 	}
-	if compactJSON(m) {
+	if !hasControlByte(m) {
 		return append(dst, m...)
 	}
 	var buf bytes.Buffer
@@ -137,11 +143,25 @@ func appendRawJSON(dst []byte, m json.RawMessage) []byte {
 	return append(dst, buf.Bytes()...)
 }
 
-// compactJSON reports whether b is free of the insignificant whitespace json.Compact removes
-// (conservatively: ": " and ", " may sit inside strings, then b is compacted for nothing).
-func compactJSON(b []byte) bool {
-	return !bytes.ContainsAny(b, "\t\r\n") && !bytes.Contains(b, []byte(": ")) && !bytes.Contains(b, []byte(", ")) &&
-		(len(b) == 0 || b[0] != ' ' && b[len(b)-1] != ' ')
+// hasControlByte reports whether b holds a byte that may not appear in a header value (< 0x20
+// or DEL). It runs on every context header of every invocation, so it tests eight bytes at a
+// time: a word has a byte below n when (x - n·0x01…) & ^x & 0x80… is not zero.
+func hasControlByte(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		del := x ^ (0x7f * ones) // DEL bytes become zero
+		if ((x-0x20*ones)&^x|(del-ones)&^del)&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and control bytes escaped,
@@ -178,14 +198,7 @@ func appendJSONString(dst []byte, s string) []byte {
 // request or make it fail validation. Compact JSON only contains them inside strings, where only
 // DEL can occur unescaped, so JSON stays valid.
 func headerSafe(b []byte) string {
-	clean := true
-	for _, c := range b {
-		if c < 0x20 || c == 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !hasControlByte(b) {
 		return string(b)
 	}
 	var sb strings.Builder
@@ -200,17 +213,6 @@ func headerSafe(b []byte) string {
 		}
 	}
 	return sb.String()
-}
-
-// delHeader removes name from h whatever the case of the stored key: event headers keep the case
-// the client sent, so h may hold non-canonical keys.
-func delHeader(h http.Header, name string) {
-	delete(h, http.CanonicalHeaderKey(name))
-	for k := range h {
-		if strings.EqualFold(k, name) {
-			delete(h, k)
-		}
-	}
 }
 
 // takeHeader removes name from h (any case) and returns its values.

@@ -3,6 +3,7 @@ package adapter
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func TestContextHeaders(t *testing.T) {
 		"Accept":                 {"*/*"},
 	}
 	rc := json.RawMessage("{\n  \"requestId\": \"abc\",\n  \"stage\": \"prod\"\n}")
+	h = canonicalHeader(h)
 	c.apply(h, inv, rc, new(bytes.Buffer))
 
 	if got := h.Get(HeaderRequestContext); got != `{"requestId":"abc","stage":"prod"}` {
@@ -40,7 +42,7 @@ func TestContextHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	if lc.RequestID != inv.RequestID || lc.Deadline != 1700000003000 || lc.InvokedFunctionARN != inv.InvokedFunctionARN ||
-		lc.XRayTraceID != inv.TraceID || string(lc.ClientContext) != `{"custom":{"k":"v"}}` || string(lc.Identity) != "null" ||
+		lc.XRayTraceID != inv.TraceID || string(lc.ClientContext) != `{"custom": {"k": "v"}}` || string(lc.Identity) != "null" ||
 		lc.EnvConfig != c.env || lc.TenantID == nil || *lc.TenantID != "tenant-1" {
 		t.Errorf("lambda context %+v", lc)
 	}
@@ -69,7 +71,7 @@ func TestContextHeaders(t *testing.T) {
 func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
 	c := newContextHeaders(LambdaEnvConfig{})
 	inv := &runtimeapi.Invocation{RequestID: "id\r\nX-Injected: 1", Deadline: time.UnixMilli(1), TraceID: "Root=1\x00\x7f"}
-	h := http.Header{"X-Amz-Tenant-Id": {"spoofed"}}
+	h := canonicalHeader(http.Header{"x-amz-tenant-id": {"spoofed"}})
 	c.apply(h, inv, json.RawMessage(`{"k":"v\u0000`+"\x7f"+`"}`), new(bytes.Buffer))
 	if _, ok := h["X-Amz-Tenant-Id"]; ok {
 		t.Error("client-sent tenant id kept for a function without tenancy")
@@ -114,5 +116,38 @@ func TestRedactedHeaders(t *testing.T) {
 	}
 	if got["Accept"][0] != "x" {
 		t.Error("ordinary header redacted")
+	}
+}
+
+func TestHasControlByte(t *testing.T) {
+	for i := 0; i < 256; i++ {
+		for pos := 0; pos < 19; pos++ {
+			b := []byte(strings.Repeat("a", 19))
+			b[pos] = byte(i)
+			want := i < 0x20 || i == 0x7f
+			if got := hasControlByte(b); got != want {
+				t.Fatalf("byte %#x at %d: got %v", i, pos, got)
+			}
+		}
+	}
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, rng.Intn(40))
+		for j := range b {
+			b[j] = byte(0x20 + rng.Intn(0xe0)) // mostly clean, DEL and high bytes included
+			if rng.Intn(50) == 0 {
+				b[j] = byte(rng.Intn(0x20))
+			}
+		}
+		want := false
+		for _, c := range b {
+			want = want || c < 0x20 || c == 0x7f
+		}
+		if hasControlByte(b) != want {
+			t.Fatalf("%q: got %v", b, !want)
+		}
+	}
+	if hasControlByte([]byte(`{"k":"é ~ \u007f"}`)) {
+		t.Error("clean JSON reported")
 	}
 }

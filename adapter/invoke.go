@@ -18,6 +18,7 @@ import (
 )
 
 // hopHeaders describe one connection, not the message; they are not forwarded in either direction.
+// Canonical spellings: they are deleted from canonical maps.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Upgrade"}
 
 // maxErrorStatusBody bounds the app body copied into the errorMessage of a listed error status.
@@ -77,9 +78,9 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 	}
 	defer resp.Body.Close()
 	for _, h := range hopHeaders {
-		resp.Header.Del(h)
+		delete(resp.Header, h)
 	}
-	resp.Header.Del("Transfer-Encoding")
+	delete(resp.Header, "Transfer-Encoding")
 	if log.enabled(slog.LevelDebug) {
 		log.Debug("app responded", "status", resp.StatusCode, "headers", redactedHeaders(resp.Header))
 	}
@@ -99,12 +100,13 @@ func (a *Adapter) handle(ctx context.Context, rc *runtimeapi.Client, inv *runtim
 // streams (HTTP API 1.0, ALB, Lattice) and pass-through events get buffered results.
 func streamable(s event.Source) bool { return s.Streams() || s == event.HTTPAPIV2 }
 
-// outgoing builds the request to the app from the decoded one (adapter.md §3).
+// outgoing turns the decoded request into the request to the app (adapter.md §3), in place: the
+// decoder's request already carries ctx, and reusing it saves a copy per invocation.
 func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Event, inv *runtimeapi.Invocation,
 	body *bytes.Buffer, log invLog) (*http.Request, error) {
 	h := canonicalHeader(in.Header)
 	for _, name := range hopHeaders {
-		h.Del(name)
+		delete(h, name)
 	}
 	if ev.Source != event.NonHTTP && a.cfg.AuthorizationSource != "" {
 		if vals := takeHeader(h, a.cfg.AuthorizationSource); len(vals) > 0 {
@@ -119,34 +121,32 @@ func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Even
 	a.ctxHeaders.apply(h, inv, ev.RequestContext, body)
 	body.Reset()
 
-	u := &url.URL{Scheme: "http", Host: a.appAddr, RawQuery: in.URL.RawQuery}
-	if p := normalizePath(in.URL.EscapedPath()); !strings.HasPrefix(p, "//") {
-		u.Opaque = p // sent byte-exact
+	u := in.URL
+	p := normalizePath(u.EscapedPath())
+	u.Scheme, u.Host, u.User, u.Fragment, u.RawFragment, u.ForceQuery = "http", a.appAddr, nil, "", "", false
+	if !strings.HasPrefix(p, "//") {
+		u.Opaque, u.Path, u.RawPath = p, "", "" // sent byte-exact
 	} else {
 		// Opaque would turn "//host/x" into an absolute URI; use Path, which Go escapes itself.
+		u.Opaque, u.RawPath = "", p
 		u.Path, _ = url.PathUnescape(p)
-		u.RawPath = p
 	}
-	host := in.Host
-	if ev.Source == event.NonHTTP || host == "" {
-		host = a.appAddr
+	if ev.Source == event.NonHTTP || in.Host == "" {
+		in.Host = a.appAddr
 	}
-	out := &http.Request{
-		Method:     in.Method,
-		URL:        u,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     h,
-		Host:       host,
+	in.Header = h
+	in.RequestURI = "" // a client request must not have one
+	in.Proto, in.ProtoMajor, in.ProtoMinor = "HTTP/1.1", 1, 1
+	in.Close, in.TransferEncoding, in.Trailer = false, nil, nil
+	if in.Context() != ctx && in.Context().Done() != ctx.Done() {
+		in = in.WithContext(ctx) // only if the decoder did not derive its context from ctx
 	}
 	if in.GetBody != nil && in.ContentLength >= 0 {
 		// The decoder's body is replayable without a copy.
-		out.Body, out.GetBody, out.ContentLength = in.Body, in.GetBody, in.ContentLength
 		if in.ContentLength == 0 {
-			out.Body = http.NoBody
+			in.Body = http.NoBody
 		}
-		return out.WithContext(ctx), nil
+		return in, nil
 	}
 	if in.Body != nil && in.Body != http.NoBody {
 		if in.ContentLength > 0 {
@@ -159,14 +159,15 @@ func (a *Adapter) outgoing(ctx context.Context, in *http.Request, ev *event.Even
 	}
 	if n := body.Len(); n > 0 {
 		b := body.Bytes()
-		out.ContentLength = int64(n)
-		out.Body = io.NopCloser(bytes.NewReader(b))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		in.ContentLength = int64(n)
+		in.Body = io.NopCloser(bytes.NewReader(b))
+		in.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	} else {
-		out.Body = http.NoBody
-		out.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		in.ContentLength = 0
+		in.Body = http.NoBody
+		in.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 	}
-	return out.WithContext(ctx), nil
+	return in, nil
 }
 
 // canonicalHeader returns h with canonical keys, so the transport's own handling of Host,

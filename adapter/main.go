@@ -29,8 +29,13 @@ func RunWrapper(argv []string) int {
 		return 2
 	}
 	api, onLambda := os.LookupEnv(runtimeapi.EnvRuntimeAPI)
-	if !onLambda || api == "" || runtimeClaimed(api) {
-		return execOrReport(argv)
+	if !onLambda || api == "" {
+		return execOrReport(argv, os.Environ())
+	}
+	if runtimeClaimed(api) {
+		// A slipway extension serves this environment: be the app, and a plain web server (an
+		// app that would poll /next itself when it sees the Runtime API must not).
+		return execOrReport(argv, appEnv(os.Environ()))
 	}
 	cfg, err := LoadConfig(os.LookupEnv)
 	if err != nil {
@@ -120,14 +125,14 @@ func RunExtension(name string) int {
 	return 0
 }
 
-// execOrReport replaces this process with argv; it returns only on failure.
-func execOrReport(argv []string) int {
+// execOrReport replaces this process with argv in env; it returns only on failure.
+func execOrReport(argv, env []string) int {
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "slipway run: %v\n", err)
 		return 127
 	}
-	err = execApp(path, argv, os.Environ())
+	err = execApp(path, argv, env)
 	fmt.Fprintf(os.Stderr, "slipway run: cannot exec %s: %v\n", argv[0], err)
 	return 126
 }

@@ -204,12 +204,13 @@ func TestExtensionModeAndCoexistence(t *testing.T) {
 	}
 	// Lambda starts the runtime only after extensions registered: here the image's CMD is
 	// itself `slipway run -- app`.
-	wrapper, wrapperOut := slipwayProc(t, "", []string{"run", "--", "sh", "-c", "echo pid=$$; exec " + goAppArgv(t)[0]}, env...)
+	wrapper, wrapperOut := slipwayProc(t, "", []string{"run", "--", "sh", "-c",
+		"echo pid=$$ api=${AWS_LAMBDA_RUNTIME_API:-hidden}; exec " + goAppArgv(t)[0]}, env...)
 	r := parseResult(t, invokeSrv(t, srv, urlEvent("GET", "/health", "", nil, nil, nil, false)))
 	if string(r.body(t)) != "ok" {
 		t.Fatalf("body %q", r.body(t))
 	}
-	if !strings.HasPrefix(wrapperOut.String(), "pid="+strconv.Itoa(wrapper.Process.Pid)+"\n") {
+	if !strings.HasPrefix(wrapperOut.String(), "pid="+strconv.Itoa(wrapper.Process.Pid)+" api=hidden\n") {
 		t.Errorf("the runtime-side slipway did not exec the app: %q", wrapperOut.String())
 	}
 	if err := srv.WaitPollers(ctx, 1); err != nil {

@@ -13,13 +13,6 @@ import (
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
-// SnapStart Runtime API calls. They are not in runtimeapi's client yet, so the adapter makes them
-// itself; the paths belong beside the others in runtimeapi/protocol.go.
-const (
-	pathRestoreNext  = runtimeapi.RuntimeVersion + "/runtime/restore/next"
-	pathRestoreError = runtimeapi.RuntimeVersion + "/runtime/restore/error"
-)
-
 // snapStart runs the SnapStart lifecycle of a custom runtime: the before-checkpoint hook, then
 // restore/next (which returns only in a restored environment), then the after-restore hook and a
 // fresh readiness check before any invocation. The hooks are plain POSTs to the app with an empty
@@ -37,7 +30,7 @@ func (a *Adapter) snapStart(ctx context.Context, rc *runtimeapi.Client) error {
 		}
 	}
 	base := runtimeBase(a.cfg.RuntimeAPI)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathRestoreNext, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+runtimeapi.PathRestoreNext, nil)
 	if err != nil {
 		return err
 	}
@@ -97,7 +90,7 @@ func (a *Adapter) postRestoreError(ctx context.Context, base string, err error) 
 	body, _ := json.Marshal(lerr)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, base+pathRestoreError, bytes.NewReader(body))
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, base+runtimeapi.PathRestoreError, bytes.NewReader(body))
 	if rerr != nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-dev/slipway/runtimeapi"
 	"github.com/slipway-dev/slipway/runtimeapi/runtimeapitest"
 )
 
@@ -31,13 +32,13 @@ func newSnapStartAPI(t *testing.T, srv *runtimeapitest.Server, calls *[]string, 
 	rp.FlushInterval = -1
 	api.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case pathRestoreNext:
+		case runtimeapi.PathRestoreNext:
 			mu.Lock()
 			*calls = append(*calls, "restore/next")
 			mu.Unlock()
 			<-api.release
 			w.WriteHeader(http.StatusOK)
-		case pathRestoreError:
+		case runtimeapi.PathRestoreError:
 			b, _ := io.ReadAll(r.Body)
 			api.mu.Lock()
 			api.restoreError = r.Header.Get("Lambda-Runtime-Function-Error-Type") + " " + string(b)

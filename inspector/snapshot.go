@@ -12,13 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-)
 
-// The headers through which the adapter hands Lambda's context to the app (adapter.md §3).
-// TODO(adapter): use the adapter package's exported constants once they are on main.
-const (
-	headerRequestContext = "X-Amzn-Request-Context"
-	headerLambdaContext  = "X-Amzn-Lambda-Context"
+	"github.com/slipway-dev/slipway/adapter"
 )
 
 // maxBody bounds how much of a request body the inspector reads; Lambda events cannot carry more.
@@ -113,8 +108,8 @@ func snapshot(r *http.Request, now time.Time) *Snapshot {
 	for _, c := range r.Cookies() {
 		s.Cookies = append(s.Cookies, cookie{c.Name, c.Value})
 	}
-	s.RequestContext = decodeContext(r.Header.Values(headerRequestContext))
-	s.LambdaContext = decodeContext(r.Header.Values(headerLambdaContext))
+	s.RequestContext = decodeContext(r.Header.Values(adapter.HeaderRequestContext))
+	s.LambdaContext = decodeContext(r.Header.Values(adapter.HeaderLambdaContext))
 	s.BehindSlipway = s.LambdaContext != nil
 	if s.LambdaContext != nil && s.LambdaContext.JSON != nil {
 		var lc struct {
@@ -203,5 +198,5 @@ func (s *Snapshot) Repeated(name string) bool {
 
 // IsContextHeader reports whether name is one of the headers slipway adds for the app.
 func (s *Snapshot) IsContextHeader(name string) bool {
-	return strings.EqualFold(name, headerRequestContext) || strings.EqualFold(name, headerLambdaContext)
+	return strings.EqualFold(name, adapter.HeaderRequestContext) || strings.EqualFold(name, adapter.HeaderLambdaContext)
 }

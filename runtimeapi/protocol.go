@@ -33,6 +33,9 @@ const (
 	PathSuffixResponse = "/response"
 	PathSuffixError    = "/error"
 	PathInitError      = RuntimeVersion + "/runtime/init/error"
+	// SnapStart in custom runtimes: restore/next returns only in a restored environment.
+	PathRestoreNext  = RuntimeVersion + "/runtime/restore/next"
+	PathRestoreError = RuntimeVersion + "/runtime/restore/error"
 )
 
 // Extensions, Logs and Telemetry API paths.
