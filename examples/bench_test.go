@@ -61,10 +61,7 @@ func BenchmarkDirect(b *testing.B) {
 	for _, ex := range httpApps {
 		b.Run(ex.name, func(b *testing.B) {
 			command, _ := ex.prepare(b)
-			port := freePort(b)
-			p := startProc(b, "app", ex.image(), command, "PORT="+port)
-			base := "http://127.0.0.1:" + port
-			waitHTTP(b, p, base+"/", 20*time.Second)
+			_, base := startOnPort(b, "app", ex.image(), command)
 			benchGet(b, base+"/echo/bench?x=1")
 		})
 	}

@@ -228,36 +228,49 @@ func echo(t testing.TB, base string, req request) echoReply {
 	return e
 }
 
-// freePort returns a loopback port that was free a moment ago, for apps that take a fixed
-// PORT (slipway run off Lambda). slipway local picks its own ports.
-func freePort(t testing.TB) string {
+// startOnPort starts argv with PORT set to a loopback port that was free a moment ago and
+// waits until it answers GET /. Another test may take the port in between; the app then exits
+// (address in use) and it is tried again on another port. slipway local picks its own ports.
+func startOnPort(t testing.TB, name, dir string, argv []string) (p *proc, base string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		ln.Close()
+		p = startProc(t, name, dir, argv, "PORT="+port)
+		base = "http://127.0.0.1:" + port
+		err = waitHTTP(p, base+"/", 20*time.Second)
+		if err == nil {
+			return p, base
+		}
+		if _, exited := err.(exitError); !exited || attempt == 3 {
+			t.Fatal(err)
+		}
 	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
 }
 
+// exitError reports a process that exited while it was waited for.
+type exitError struct{ error }
+
 // waitHTTP polls url until it answers, the process exits or the timeout passes.
-func waitHTTP(t testing.TB, p *proc, url string, timeout time.Duration) {
-	t.Helper()
+func waitHTTP(p *proc, url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			return
+			return nil
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("%s exited (%v) before answering %s", p.name, p.err, url)
+			return exitError{fmt.Errorf("%s exited (%v) before answering %s", p.name, p.err, url)}
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer %s within %v: %v", p.name, url, timeout, err)
+			return fmt.Errorf("%s did not answer %s within %v: %v", p.name, url, timeout, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

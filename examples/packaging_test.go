@@ -248,10 +248,7 @@ func TestOffLambda(t *testing.T) {
 			if !ex.runtime {
 				argv = append([]string{slipwayBin, "run", "--"}, command...)
 			}
-			port := freePort(t)
-			p := startProc(t, "app", ex.image(), argv, "PORT="+port)
-			base := "http://127.0.0.1:" + port
-			waitHTTP(t, p, base+"/", 20*time.Second)
+			p, base := startOnPort(t, "app", ex.image(), argv)
 
 			if runtime.GOOS == "linux" && !ex.runtime {
 				cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/cmdline")

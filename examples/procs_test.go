@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -85,6 +84,8 @@ func describeProcesses(ps []process) string {
 
 func killProcesses(ps []process) {
 	for _, p := range ps {
-		syscall.Kill(p.pid, syscall.SIGKILL)
+		if proc, err := os.FindProcess(p.pid); err == nil {
+			proc.Kill()
+		}
 	}
 }

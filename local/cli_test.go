@@ -302,3 +302,135 @@ func TestCLIPortSetByUserLowersConcurrency(t *testing.T) {
 		t.Errorf("PORT %q AWS_LWA_PORT %q", e.Env["PORT"], e.Env["AWS_LWA_PORT"])
 	}
 }
+
+// One request per front door reaches the function as that front door's event.
+func TestCLIFrontDoorWiring(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // a fragment of the event the function got
+	}{
+		{[]string{"--event", "http"}, `"version":"2.0"`},
+		{[]string{"--event", "rest", "--stage", "dev"}, `"resource":"/{proxy+}"`},
+		{[]string{"--event", "url"}, `.lambda-url.`},
+		{[]string{"--event", "alb", "--alb-multi-value"}, `"multiValueHeaders"`},
+	} {
+		t.Run(tt.args[1], func(t *testing.T) {
+			c := startCLI(t, append(tt.args, "--runtime", "--", testRuntime)...)
+			if !strings.Contains(c.stderr.String(), "front door on "+c.base+"/") {
+				t.Errorf("front door URL not printed:\n%s", c.stderr.String())
+			}
+			resp, err := http.Get(c.base + "/some/path?q=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), tt.want) || !strings.Contains(string(b), "/some/path") {
+				t.Errorf("GET /some/path: %d %s", resp.StatusCode, b)
+			}
+			// The Invoke API shares the listener.
+			if r := c.invoke(`{}`); r.status != 200 {
+				t.Errorf("Invoke API next to the front door: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+// get fetches path from the front door and decodes the JSON answer.
+func (c *cliRun) get(path string, header ...string) (int, map[string]any) {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &m); err != nil {
+		c.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return resp.StatusCode, m
+}
+
+// The default mode: the built-in inspector, as a web app behind the adapter.
+func TestCLIDefaultInspector(t *testing.T) {
+	c := startCLI(t)
+	status, m := c.get("/inspect/me?x=1", "Accept", "application/json")
+	if status != 200 || m["path"] != "/inspect/me" || m["rawQuery"] != "x=1" {
+		t.Fatalf("inspector answered %d %v", status, m)
+	}
+	found := false
+	for _, h := range m["headers"].([]any) {
+		if h.(map[string]any)["name"] == "X-Amzn-Lambda-Context" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the inspector did not see the Lambda context header: %v", m["headers"])
+	}
+	waitFor(t, "the invocation's REPORT", func() bool { return strings.Contains(c.stderr.String(), "REPORT RequestId: ") })
+}
+
+// A web app CMD behind the adapter: environments side by side, each with its own port, and
+// nothing left once slipway is killed.
+func TestCLIWebApp(t *testing.T) {
+	c := startCLI(t, "--concurrency", "2", "--", testWebApp)
+	start := time.Now()
+	var wg sync.WaitGroup
+	answers := make([]map[string]any, 2)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, m := c.get(fmt.Sprintf("/slow/%d?sleep=400", i))
+			if status != 200 {
+				t.Errorf("request %d: %d %v", i, status, m)
+			}
+			answers[i] = m
+		}()
+	}
+	wg.Wait()
+	if elapsed := time.Since(start); elapsed > 1500*time.Millisecond {
+		t.Errorf("two 400 ms requests took %v", elapsed)
+	}
+	if answers[0] == nil || answers[1] == nil {
+		t.FailNow()
+	}
+	if answers[0]["pid"] == answers[1]["pid"] || answers[0]["port"] == answers[1]["port"] || answers[0]["lambdaContext"] != true {
+		t.Errorf("answers %v and %v: want two apps on two ports, with the Lambda context", answers[0], answers[1])
+	}
+	if answers[0]["path"] != "/slow/0" || answers[0]["query"] != "sleep=400" {
+		t.Errorf("the app saw %v", answers[0])
+	}
+	pids := c.tree()
+	c.cmd.Process.Kill()
+	<-c.done
+	waitGone(t, pids...)
+}
+
+// Image mode with the real adapter: slipway in the extensions directory is the adapter
+// (started with no arguments, it registers as an extension), and CMD runs as is.
+func TestCLIImageModeWithSlipwayExtension(t *testing.T) {
+	extDir := t.TempDir()
+	if err := os.Symlink(slipwayBin, filepath.Join(extDir, "lambda-adapter")); err != nil {
+		t.Fatal(err)
+	}
+	c := startCLI(t, "--extensions", extDir, "--", testWebApp)
+	status, m := c.get("/image?mode=1")
+	if status != 200 || m["path"] != "/image" || m["lambdaContext"] != true {
+		t.Fatalf("image mode answered %d %v", status, m)
+	}
+	if !strings.Contains(c.stderr.String(), "EXTENSION\tName: lambda-adapter\tState: Ready") {
+		t.Errorf("the adapter did not register as the extension lambda-adapter:\n%s", c.stderr.String())
+	}
+	// The app is the runtime process itself: no `slipway run` in between.
+	for _, pid := range c.tree() {
+		if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmdline), "run\x00--") {
+			t.Errorf("process %d runs the adapter wrapper: %q", pid, cmdline)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -34,8 +35,8 @@ type environment struct {
 	addr      string // host:port of the Runtime API, for AWS_LAMBDA_RUNTIME_API
 	ln        net.Listener
 	srv       *http.Server
-	logR      *os.File // read end of the processes' stdout/stderr
-	logW      *os.File
+	group     *procGroup // the processes
+	logR      *os.File   // read end of the processes' stdout/stderr
 
 	queue chan *invocation // invocations waiting for a /next
 	dead  chan struct{}    // closed when the environment starts being torn down
@@ -64,6 +65,8 @@ type environment struct {
 
 	outMu   sync.Mutex
 	partial []byte // output after the last newline
+
+	mem memProbe
 }
 
 // initFailure is why an init phase failed.
@@ -72,6 +75,7 @@ type initFailure struct {
 	message   string // for platform-detected failures; the error JSON is built from it
 	body      []byte // the error JSON a runtime or extension posted, if any
 	timeout   bool
+	shutdown  bool // the Function shut down meanwhile: nothing to retry or report
 }
 
 func (fl *initFailure) payload(requestID string) []byte {
@@ -117,6 +121,7 @@ func (e *environment) failInitLocked(fl *initFailure) {
 // called next — all within timeout. On failure the caller tears the environment down.
 func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) {
 	start := time.Now()
+	defer func() { go e.f.refillSpare() }()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	if fl := e.listen(); fl != nil {
@@ -126,7 +131,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 
 	fnEnv, extEnv := e.f.environment(e)
 	for _, x := range e.f.extensions {
-		p, err := startProcess(procSpec{name: x.name, path: x.path, argv: []string{x.path}, env: extEnv, dir: e.f.cfg.Dir, out: e.logW})
+		p, err := e.group.start(procSpec{name: x.name, path: x.path, argv: []string{x.path}, env: extEnv, dir: e.f.cfg.Dir})
 		if err != nil {
 			return time.Since(start), &initFailure{errorType: "Extension.LaunchError", message: err.Error()}
 		}
@@ -136,7 +141,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 		return time.Since(start), fl
 	}
 
-	p, err := startProcess(procSpec{name: "runtime", path: e.f.runtimePath, argv: e.f.runtimeArgv, env: fnEnv, dir: e.f.cfg.Dir, out: e.logW})
+	p, err := e.group.start(procSpec{name: "runtime", path: e.f.runtimePath, argv: e.f.runtimeArgv, env: fnEnv, dir: e.f.cfg.Dir})
 	if err != nil {
 		return time.Since(start), &initFailure{errorType: "Runtime.InvalidEntrypoint", message: err.Error()}
 	}
@@ -171,7 +176,11 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 	if len(lines) > 0 {
 		e.logInit(lines)
 	}
-	return time.Since(start), nil
+	d := time.Since(start)
+	// A first measurement, so that an invocation that crashes the runtime still reports what
+	// the environment used.
+	e.memoryUsedMB()
+	return d, nil
 }
 
 // waitInit waits until done (checked under e.mu) holds, init fails, or the deadline passes.
@@ -182,6 +191,10 @@ func (e *environment) waitInit(deadline <-chan time.Time, done func() bool) *ini
 			fl := e.initFail
 			e.mu.Unlock()
 			return fl
+		}
+		if e.state == envDead {
+			e.mu.Unlock()
+			return &initFailure{errorType: "Runtime.Unknown", message: "the environment was shut down during init", shutdown: true}
 		}
 		if done() {
 			e.mu.Unlock()
@@ -209,28 +222,27 @@ func (e *environment) externalRegisteredLocked() int {
 	return n
 }
 
-// listen opens the environment's loopback Runtime API listener and its log pipe.
+// listen opens the environment's loopback Runtime API listener and takes a process group (with
+// its log pipe).
 func (e *environment) listen() *initFailure {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return &initFailure{errorType: "Runtime.Unknown", message: "runtime API listener: " + err.Error()}
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		ln.Close()
-		return &initFailure{errorType: "Runtime.Unknown", message: "log pipe: " + err.Error()}
-	}
 	if e.f.cfg.AssignPorts {
 		port, err := freePort()
 		if err != nil {
 			ln.Close()
-			r.Close()
-			w.Close()
 			return &initFailure{errorType: "Runtime.Unknown", message: "choosing an app port: " + err.Error()}
 		}
 		e.appPort = port
 	}
-	e.ln, e.logR, e.logW = ln, r, w
+	g, err := e.f.takeGroup()
+	if err != nil {
+		ln.Close()
+		return &initFailure{errorType: "Runtime.Unknown", message: err.Error(), shutdown: errors.Is(err, ErrShuttingDown)}
+	}
+	e.ln, e.group, e.logR = ln, g, g.logR
 	e.addr = ln.Addr().String()
 	e.srv = &http.Server{
 		Handler:  http.HandlerFunc(e.serveHTTP),
@@ -405,13 +417,13 @@ func (e *environment) report(inv *invocation, d time.Duration, status, errorType
 	}
 }
 
-// memoryUsedMB measures the environment's processes (not their supervisors) and returns the
+// memoryUsedMB measures the environment's processes (not their supervisor) and returns the
 // highest figure seen so far, in MB rounded up.
 func (e *environment) memoryUsedMB() int64 {
-	e.mu.Lock()
-	procs := append([]*process(nil), e.procs...)
-	e.mu.Unlock()
-	kb := processTreePeakKB(procs)
+	if e.group == nil {
+		return 0
+	}
+	kb := e.mem.peakKB(e.group.memRoots())
 	mb := (kb + 1023) / 1024
 	e.mu.Lock()
 	if mb > e.maxUsedMB {
@@ -580,9 +592,22 @@ func (e *environment) teardown(reason string) {
 	e.mu.Lock()
 	procs := append([]*process(nil), e.procs...)
 	rt := e.runtime
+	// Worth waiting for: the runtime (SIGTERM) and the extensions told about the shutdown.
+	// Extensions that did not subscribe to SHUTDOWN never learn of it; they are just killed.
+	var awaited []*process
+	for _, p := range procs {
+		if p == rt {
+			awaited = append(awaited, p)
+		}
+	}
 	for _, x := range e.exts {
 		if x.subscribed[runtimeapi.EventShutdown] {
 			x.push(extEvent{body: shutdownEvent(reason, graceEnd)})
+			for _, p := range procs {
+				if p != rt && p.spec.name == x.name {
+					awaited = append(awaited, p)
+				}
+			}
 		}
 	}
 	e.mu.Unlock()
@@ -593,27 +618,25 @@ func (e *environment) teardown(reason string) {
 			rt.kill()
 		}
 	}
-	timer := time.NewTimer(grace)
-	for _, p := range procs {
+	expired := make(chan struct{})
+	timer := time.AfterFunc(grace, func() { close(expired) })
+	for _, p := range awaited {
 		select {
 		case <-p.exited:
-		case <-timer.C:
+		case <-expired:
 		}
 	}
 	timer.Stop()
-	for _, p := range procs {
-		p.kill()
-	}
-	for _, p := range procs {
-		<-p.gone
+	if e.group != nil {
+		e.group.close()
+		<-e.group.done()
 	}
 	if e.srv != nil {
 		e.srv.Close()
 	}
-	if e.logW != nil {
+	if e.logR != nil {
 		e.drainOutput()
 		e.flushPartial()
-		e.logW.Close()
 		e.logR.Close()
 	}
 }

@@ -27,6 +27,10 @@ type Function struct {
 	runtimeVersion    string   // for INIT_START
 	runtimeVersionARN string
 
+	spare   chan *procGroup // a process group started ahead of the next cold start
+	spareMu sync.Mutex
+	stopped bool // no more spares (guarded by spareMu)
+
 	async    chan *invocation // queued Event invocations
 	asyncWG  sync.WaitGroup
 	tearing  counter       // environments being torn down
@@ -50,6 +54,7 @@ func New(cfg Config) (*Function, error) {
 		sink:  &logSink{w: cfg.Log},
 		async: make(chan *invocation, asyncQueue),
 		stop:  make(chan struct{}),
+		spare: make(chan *procGroup, 1),
 	}
 	if f.extensions, err = findExtensions(cfg.ExtensionsDir); err != nil {
 		return nil, err
@@ -73,7 +78,38 @@ func New(cfg Config) (*Function, error) {
 	}
 	f.reaperWG.Add(1)
 	go f.reaper()
+	go f.refillSpare()
 	return f, nil
+}
+
+// takeGroup returns a process group for a new environment: the spare one if ready (its
+// supervisor has already started, so the cold start only pays for the runtime's exec), else a
+// new one. The environment asks for a new spare once its init is over (refillSpare), so that
+// preparing it does not compete with the init for the CPU.
+func (f *Function) takeGroup() (*procGroup, error) {
+	f.spareMu.Lock()
+	stopped := f.stopped
+	f.spareMu.Unlock()
+	if stopped {
+		return nil, ErrShuttingDown
+	}
+	select {
+	case g := <-f.spare:
+		return g, nil
+	default:
+		return newProcGroup()
+	}
+}
+
+func (f *Function) refillSpare() {
+	f.spareMu.Lock()
+	defer f.spareMu.Unlock()
+	if f.stopped || len(f.spare) > 0 {
+		return
+	}
+	if g, err := newProcGroup(); err == nil {
+		f.spare <- g
+	}
 }
 
 // Config returns the function's configuration with defaults applied.
@@ -121,6 +157,9 @@ func (f *Function) run(ctx context.Context, inv *invocation) (*Response, error) 
 		if cold {
 			var ok bool
 			if env, ok = f.initEnvironment(env, inv); !ok {
+				if env == nil {
+					return nil, ErrShuttingDown
+				}
 				break // inv failed; its response is waiting
 			}
 		} else if !env.awaitReady(ctx) && ctx.Err() != nil {
@@ -155,9 +194,15 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		inv.initDur = d
 		return env, true
 	}
-	f.sink.write(appendInitReport(nil, d, "init", fl))
 	go f.discard(env)
-	env = f.pool.replace(env)
+	if fl.shutdown {
+		f.pool.remove(env)
+		return nil, false
+	}
+	f.sink.write(appendInitReport(nil, d, "init", fl))
+	if env = f.pool.replace(env); env == nil {
+		return nil, false
+	}
 	start := time.Now()
 	d, fl = env.init(f.cfg.Timeout)
 	if fl == nil {
@@ -166,6 +211,9 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 	}
 	f.pool.remove(env)
 	go f.discard(env)
+	if fl.shutdown {
+		return nil, false
+	}
 
 	// Log the failed invocation like Lambda does and answer it with the init error.
 	var lines []byte
@@ -194,7 +242,7 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		fl.errorType = errType
 	}
 	inv.deliver(failureResponse(failure, fl.errorType, body))
-	return nil, false
+	return env, false
 }
 
 // discard tears down an environment that failed init.
@@ -256,6 +304,16 @@ func (f *Function) reaper() {
 func (f *Function) Shutdown(ctx context.Context) error {
 	f.stopOnce.Do(func() { close(f.stop) })
 	f.pool.close()
+	f.spareMu.Lock()
+	f.stopped = true
+	select {
+	case g := <-f.spare:
+		g.close()
+		<-g.done()
+		g.logR.Close()
+	default:
+	}
+	f.spareMu.Unlock()
 	err := f.pool.waitIdle(ctx)
 	if n := len(f.async); n > 0 {
 		f.sink.write([]byte(fmt.Sprintf("slipway local: %d queued Event invocations dropped at shutdown\n", n)))

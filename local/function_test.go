@@ -615,3 +615,48 @@ func TestMaxMemoryUsed(t *testing.T) {
 		t.Errorf("Max Memory Used %d MB after touching 64 MB", used)
 	}
 }
+
+// Shutting down while an environment is still in init: the invocation ends at once with
+// ErrShuttingDown, init is not retried, and no process is left.
+func TestShutdownDuringInit(t *testing.T) {
+	tf := newTestFunction(t, "init-hang", Config{InitTimeout: 5 * time.Second, Timeout: 5 * time.Second})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := tf.Invoke(context.Background(), &Request{Payload: []byte(`{}`)})
+		errc <- err
+	}()
+	var pids []int
+	waitFor(t, "the runtime to start", func() bool {
+		tf.pool.mu.Lock()
+		defer tf.pool.mu.Unlock()
+		if len(tf.pool.envs) == 0 {
+			return false
+		}
+		env := tf.pool.envs[0]
+		env.mu.Lock()
+		defer env.mu.Unlock()
+		if env.runtime == nil || env.runtime.pid == 0 {
+			return false
+		}
+		pids = []int{env.runtime.pid, env.group.cmd.Process.Pid}
+		return true
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	tf.Shutdown(ctx)
+	if err := <-errc; !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("Invoke during init at shutdown: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("Shutdown took %v", elapsed)
+	}
+	for _, pid := range pids {
+		if !processGone(pid) {
+			t.Errorf("process %d survived Shutdown", pid)
+		}
+	}
+	if strings.Contains(tf.log.String(), "INIT_REPORT") {
+		t.Errorf("init was reported (or retried) after shutdown:\n%s", tf.log.String())
+	}
+}

@@ -98,7 +98,8 @@ func (a *invokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case "Event":
-		req.Async = true
+		// Lambda passes the client context to synchronous invocations only.
+		req.Async, req.ClientContext = true, nil
 	}
 	resp, err := a.f.Invoke(r.Context(), req)
 	if err != nil {

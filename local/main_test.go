@@ -21,11 +21,12 @@ import (
 	"time"
 )
 
-// Binaries built once per test run: the test runtime, the test extension, and (for the
-// end-to-end tests) slipway itself.
+// Binaries built once per test run: the test runtime, the test extension, a plain web app, and
+// (for the end-to-end tests) slipway itself.
 var (
 	testRuntime   string
 	testExtension string
+	testWebApp    string
 	slipwayBin    string
 )
 
@@ -37,10 +38,12 @@ func TestMain(m *testing.M) {
 	}
 	testRuntime = filepath.Join(dir, "testruntime")
 	testExtension = filepath.Join(dir, "testextension")
+	testWebApp = filepath.Join(dir, "webapp")
 	slipwayBin = filepath.Join(dir, "slipway")
 	for out, pkg := range map[string]string{
 		testRuntime:   "./testdata/testruntime",
 		testExtension: "./testdata/testextension",
+		testWebApp:    "./testdata/webapp",
 		slipwayBin:    "../cmd/slipway",
 	} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -79,11 +82,11 @@ func (s *syncBuffer) String() string {
 type testFunction struct {
 	*Function
 	log *syncBuffer
-	t   *testing.T
+	t   testing.TB
 }
 
 // newTestFunction starts a function running the test runtime in mode (see testdata/testruntime).
-func newTestFunction(t *testing.T, mode string, cfg Config) *testFunction {
+func newTestFunction(t testing.TB, mode string, cfg Config) *testFunction {
 	t.Helper()
 	if cfg.Command == nil {
 		cfg.Command = []string{testRuntime, mode}
@@ -139,7 +142,7 @@ func (tf *testFunction) invokeReq(req *Request) *Response {
 	return r
 }
 
-func readBody(t *testing.T, r *Response) []byte {
+func readBody(t testing.TB, r *Response) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -115,11 +115,14 @@ func (p *pool) addLocked() *environment {
 }
 
 // replace swaps a failed environment for a fresh one in the same slot (Lambda's suppressed
-// init re-runs init in a new environment for the same invocation).
+// init re-runs init in a new environment for the same invocation); nil once the pool is closed.
 func (p *pool) replace(old *environment) *environment {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.removeLocked(old)
+	if p.closed {
+		return nil
+	}
 	return p.addLocked()
 }
 
@@ -127,9 +130,11 @@ func (p *pool) replace(old *environment) *environment {
 func (p *pool) release(e *environment) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e.active--
-	p.active--
-	e.lastUsed = time.Now()
+	if !e.removed { // removing freed the environment's slots already
+		e.active--
+		p.active--
+		e.lastUsed = time.Now()
+	}
 	p.broadcastLocked()
 }
 

@@ -6,53 +6,34 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
-// Control bytes for a process's supervisor.
-const (
-	ctlTerminate = 'T' // SIGTERM to the process
-	ctlKill      = 'K' // SIGKILL to the process and everything it started
-)
-
-// procSpec is one process of an environment: the runtime or an external extension.
+// procSpec is one process of an environment: the runtime or an external extension. Its stdout
+// and stderr are the environment's log pipe.
 type procSpec struct {
 	name string   // for logs: "runtime" or the extension's name
 	path string   // resolved executable
 	argv []string // argv[0] is what the process sees as its name
 	env  []string
 	dir  string
-	out  *os.File // stdout and stderr: the environment's log pipe
 }
 
 // process is a running runtime or extension process, seen from the Function's side.
 type process struct {
-	spec       procSpec
-	pid        int // the process itself
-	supervisor int // its supervisor: the root of everything the process started
+	spec  procSpec
+	pid   int
+	group *procGroup
 
 	exited chan struct{} // closed once the process has exited; state is valid then
 	state  string        // "exit status 1", "signal: killed", …
-
-	gone chan struct{} // closed once nothing of the process (or anything it started) is left
-
-	mu     sync.Mutex
-	signal func(c byte) // sends a control byte to the supervisor (ctlTerminate, ctlKill)
 }
 
 // terminate asks the process to stop (SIGTERM).
-func (p *process) terminate() { p.send(ctlTerminate) }
+func (p *process) terminate() { p.group.signal(p, false) }
 
-// kill kills the process and everything it started; gone is closed once that is done.
-func (p *process) kill() { p.send(ctlKill) }
-
-func (p *process) send(c byte) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.signal != nil {
-		p.signal(c)
-	}
-}
+// kill kills the process and its process group at once (SIGKILL). What escaped the group is
+// killed with the whole procGroup.
+func (p *process) kill() { p.group.signal(p, true) }
 
 // resolveCommand finds the executable for name the way a shell would: names with a slash are
 // relative to dir, others are searched in the PATH of env (falling back to ours).

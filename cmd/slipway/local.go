@@ -117,6 +117,9 @@ func (lf *localFlags) config(cmd []string) (local.Config, frontdoor.Config, erro
 	if lf.stream && lf.event != "url" {
 		return cfg, fd, errors.New("--stream needs --event url (only Function URLs stream to HTTP clients)")
 	}
+	if lf.stage != "" && lf.event != "rest" && lf.event != "http" {
+		return cfg, fd, errors.New("--stage needs --event rest or http")
+	}
 	if lf.binaryTypes != "" && lf.event != "rest" {
 		return cfg, fd, errors.New("--binary-media-types needs --event rest")
 	}
@@ -234,17 +237,17 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 		return 2
 	}
 	invokeAPI := local.InvokeAPI(fn)
-	front, fdErr := frontdoor.New(fdCfg, fn)
-	if fdErr != nil {
-		fmt.Fprintf(os.Stderr, "slipway local: warning: front door unavailable (%v): serving the Invoke API only\n", fdErr)
+	front, err := frontdoor.New(fdCfg, fn)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "slipway local: %v\n", err)
+		fn.Shutdown(context.Background())
+		return 2
 	}
+	// One listener: the Invoke API's paths go to the Invoke API, everything else to the front
+	// door. The Runtime API is on per-environment loopback listeners, never reachable here.
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, local.InvokePathPrefix) || strings.HasPrefix(r.URL.Path, local.StreamInvokePathPrefix) {
 			invokeAPI.ServeHTTP(w, r)
-			return
-		}
-		if front == nil {
-			http.Error(w, "slipway local: no front door (see the warning at start-up); use the Invoke API", http.StatusNotFound)
 			return
 		}
 		front.ServeHTTP(w, r)
@@ -260,9 +263,7 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 		fmt.Fprintf(os.Stderr, "slipway local: warning: listening on %s, reachable from other machines\n", host)
 	}
 	kind := map[string]string{"http": "API Gateway HTTP API", "rest": "API Gateway REST API", "url": "Function URL", "alb": "Application Load Balancer"}[string(fdCfg.Kind)]
-	if front != nil {
-		fmt.Fprintf(os.Stderr, "slipway local: %s front door on %s/\n", kind, base)
-	}
+	fmt.Fprintf(os.Stderr, "slipway local: %s front door on %s/\n", kind, base)
 	fmt.Fprintf(os.Stderr, "slipway local: Invoke API on %s%s%s/invocations (function %s)\n", base, local.InvokePathPrefix, cfg.Name, fn.ARN())
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}

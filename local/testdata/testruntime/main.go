@@ -4,8 +4,11 @@
 // Its first argument picks the init behaviour: "ok" (default), "init-error" (post /init/error
 // and exit), "init-exit" (exit 3 during init), "init-hang" (never call /next), "fork" (start a
 // grandchild in its own session that sleeps forever, print its pid, then serve).
-// Each event's "action" field picks the invocation behaviour:
+// An event with a requestContext (from a front door) is answered with a proxy response whose
+// body is the event. Otherwise the event's "action" field picks the invocation behaviour:
 //
+//	pong            respond "pong" (the trivial function of the benchmarks)
+//	nap             sleep "ms" milliseconds, then respond "pong"
 //	echo (default)  respond {"event":…,"headers":{…},"env":{…},"pid":N}
 //	sleep           sleep "ms" milliseconds, then echo
 //	error           post /error with errorType "Test.Failure"
@@ -52,7 +55,10 @@ type event struct {
 	MB     int    `json:"mb"`
 }
 
-var ballast [][]byte
+var (
+	ballast [][]byte
+	pong    = []byte(`"pong"`)
+)
 
 func main() {
 	mode := "ok"
@@ -118,7 +124,24 @@ func handle(h http.Header, payload []byte) {
 	id := h.Get("Lambda-Runtime-Aws-Request-Id")
 	var ev event
 	json.Unmarshal(payload, &ev)
+	var front struct {
+		RequestContext json.RawMessage `json:"requestContext"`
+	}
+	if json.Unmarshal(payload, &front) == nil && front.RequestContext != nil {
+		// An HTTP event from a front door: answer with the proxy response shape every front
+		// door accepts, carrying the event back.
+		out, _ := json.Marshal(map[string]any{"statusCode": 200, "headers": map[string]string{"content-type": "application/json"}, "body": string(payload)})
+		post("/invocation/"+id+"/response", "", out, nil)
+		return
+	}
 	switch ev.Action {
+	case "pong":
+		post("/invocation/"+id+"/response", "", pong, nil)
+		return
+	case "nap":
+		time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
+		post("/invocation/"+id+"/response", "", pong, nil)
+		return
 	case "sleep":
 		time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
 	case "error":

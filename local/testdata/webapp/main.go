@@ -1,0 +1,32 @@
+// Command webapp is an ordinary web app for slipway local's end-to-end tests: it listens on
+// 127.0.0.1:$PORT and answers every request with JSON describing it and itself. ?sleep=MS
+// delays the answer.
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if ms, _ := strconv.Atoi(r.URL.Query().Get("sleep")); ms > 0 {
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"path":          r.URL.Path,
+			"query":         r.URL.RawQuery,
+			"pid":           os.Getpid(),
+			"port":          os.Getenv("PORT"),
+			"lambdaContext": r.Header.Get("X-Amzn-Lambda-Context") != "",
+		})
+	})
+	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		os.Exit(1)
+	}
+}
