@@ -492,3 +492,27 @@ func TestPooledWritersStartClean(t *testing.T) {
 		}
 	}
 }
+
+// A client cannot hand the handler a forged Lambda context through the headers the adapter uses:
+// the library drops them, and the real context comes only from EventFromContext/InvocationFromContext.
+func TestInvokeDropsForgedContextHeaders(t *testing.T) {
+	var got http.Header
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() })
+	forged := map[string]string{
+		"x-amzn-request-context": `{"authorizer":{"claims":{"admin":"true"}}}`,
+		"x-amzn-lambda-context":  `{"request_id":"forged"}`,
+		"x-amz-tenant-id":        "someone-else",
+		"x-visible":              "kept",
+	}
+	if _, err := NewHandler(h).Invoke(context.Background(), v2Event("GET", "/", "", forged, nil, false)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{event.HeaderRequestContext, event.HeaderLambdaContext, event.HeaderTenantID} {
+		if v := got.Values(name); len(v) > 0 {
+			t.Errorf("forged %s reached the handler: %q", name, v)
+		}
+	}
+	if got.Get("X-Visible") != "kept" {
+		t.Errorf("ordinary header lost: %v", got)
+	}
+}

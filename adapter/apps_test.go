@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-dev/slipway/event"
+
 	"github.com/slipway-dev/slipway/runtimeapi/runtimeapitest"
 )
 
@@ -51,7 +53,7 @@ func TestApps(t *testing.T) {
 					if !bytes.Equal(e.bodyBytes(t), body) {
 						t.Errorf("%s: body %q", method, e.bodyBytes(t))
 					}
-					for _, h := range []string{HeaderRequestContext, HeaderLambdaContext, HeaderTraceID} {
+					for _, h := range []string{event.HeaderRequestContext, event.HeaderLambdaContext, event.HeaderTraceID} {
 						if len(e.header(h)) != 1 {
 							t.Errorf("%s: %s: %q", method, h, e.header(h))
 						}

@@ -2,7 +2,7 @@
 // configured exactly like AWS Lambda Web Adapter (the AWS_LWA_* variables, see LoadConfig).
 //
 // Each invocation is decoded by package event into an HTTP request, sent to the app over a
-// keep-alive pool on loopback with the context headers (HeaderLambdaContext and friends) set, and
+// keep-alive pool on loopback with the context headers (event.HeaderLambdaContext and friends) set, and
 // the app's reply is posted back as the result the event's source expects — buffered (optionally
 // gzip/br compressed) or streamed chunk by chunk. Failures carry a stable errorType (the
 // ErrorType constants in errors.go, plus the codec's Slipway.MalformedEvent,

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-dev/slipway/event"
+
 	"github.com/andybalholm/brotli"
 	"github.com/slipway-dev/slipway/runtimeapi/runtimeapitest"
 )
@@ -138,28 +140,28 @@ func TestContextHeadersEndToEnd(t *testing.T) {
 		TenantID: "tenant-a", ClientContext: `{"custom":{"k":"v"}}`,
 	})
 	req, _ := rec.request()
-	if got := req.Header.Values(HeaderTenantID); len(got) != 1 || got[0] != "tenant-a" {
+	if got := req.Header.Values(event.HeaderTenantID); len(got) != 1 || got[0] != "tenant-a" {
 		t.Errorf("tenant %q", got)
 	}
-	if got := req.Header.Values(HeaderTraceID); len(got) != 1 || got[0] != "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" {
+	if got := req.Header.Values(event.HeaderTraceID); len(got) != 1 || got[0] != "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" {
 		t.Errorf("trace %q", got)
 	}
 	var lc LambdaContext
-	if err := json.Unmarshal([]byte(req.Header.Get(HeaderLambdaContext)), &lc); err != nil {
+	if err := json.Unmarshal([]byte(req.Header.Get(event.HeaderLambdaContext)), &lc); err != nil {
 		t.Fatal(err)
 	}
 	if lc.RequestID != "11111111-2222-3333-4444-555555555555" || lc.EnvConfig.FunctionName != "fn" || lc.EnvConfig.Memory != 256 ||
 		string(lc.ClientContext) != `{"custom":{"k":"v"}}` || lc.TenantID == nil || *lc.TenantID != "tenant-a" || lc.Deadline < time.Now().UnixMilli() {
-		t.Errorf("lambda context %s", req.Header.Get(HeaderLambdaContext))
+		t.Errorf("lambda context %s", req.Header.Get(event.HeaderLambdaContext))
 	}
 	var rc map[string]any
-	if err := json.Unmarshal([]byte(req.Header.Get(HeaderRequestContext)), &rc); err != nil || rc["apiId"] != "abcdefghijklmnopqrstuvwxyz012345" {
-		t.Errorf("request context %s", req.Header.Get(HeaderRequestContext))
+	if err := json.Unmarshal([]byte(req.Header.Get(event.HeaderRequestContext)), &rc); err != nil || rc["apiId"] != "abcdefghijklmnopqrstuvwxyz012345" {
+		t.Errorf("request context %s", req.Header.Get(event.HeaderRequestContext))
 	}
 
 	h.invoke(urlEvent("GET", "/", "", map[string]string{"x-amz-tenant-id": "evil"}, nil, nil, false), nil)
 	req, _ = rec.request()
-	if v, ok := req.Header[http.CanonicalHeaderKey(HeaderTenantID)]; ok {
+	if v, ok := req.Header[http.CanonicalHeaderKey(event.HeaderTenantID)]; ok {
 		t.Errorf("client-sent tenant id reached the app: %q", v)
 	}
 }

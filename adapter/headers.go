@@ -9,27 +9,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/slipway-dev/slipway/event"
+
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
-// Headers the adapter adds to every request it sends to the app (adapter.md §3). Client-sent copies
-// are always removed or overwritten, so an app can trust them.
-const (
-	// HeaderRequestContext is the event's requestContext JSON as received (camelCase), "null" for
-	// pass-through events.
-	HeaderRequestContext = "x-amzn-request-context"
-	// HeaderLambdaContext is the invocation's context as JSON (snake_case): see LambdaContext.
-	HeaderLambdaContext = "x-amzn-lambda-context"
-	// HeaderTenantID is the invocation's tenant id; present only for tenant-isolated functions.
-	HeaderTenantID = "x-amz-tenant-id"
-	// HeaderTraceID is the invocation's Lambda-Runtime-Trace-Id (X-Ray).
-	HeaderTraceID = "x-amzn-trace-id"
-	// HeaderContentEncodingHint, set to "text" on a response, makes its body text even when it has
-	// a binary content type; the header is forwarded too.
-	HeaderContentEncodingHint = "x-lambda-http-content-encoding"
-)
-
-// LambdaContext is the JSON of HeaderLambdaContext, shaped like the Rust runtime's Context that
+// LambdaContext is the JSON of event.HeaderLambdaContext, shaped like the Rust runtime's Context that
 // LWA serialises: apps written for LWA read these names.
 type LambdaContext struct {
 	RequestID          string          `json:"request_id"`
@@ -98,10 +83,10 @@ func (c *contextHeaders) apply(h http.Header, inv *runtimeapi.Invocation, reques
 }
 
 var (
-	canonicalRequestContext = http.CanonicalHeaderKey(HeaderRequestContext)
-	canonicalLambdaContext  = http.CanonicalHeaderKey(HeaderLambdaContext)
-	canonicalTenantID       = http.CanonicalHeaderKey(HeaderTenantID)
-	canonicalTraceID        = http.CanonicalHeaderKey(HeaderTraceID)
+	canonicalRequestContext = http.CanonicalHeaderKey(event.HeaderRequestContext)
+	canonicalLambdaContext  = http.CanonicalHeaderKey(event.HeaderLambdaContext)
+	canonicalTenantID       = http.CanonicalHeaderKey(event.HeaderTenantID)
+	canonicalTraceID        = http.CanonicalHeaderKey(event.HeaderTraceID)
 )
 
 // appendLambdaContext appends the LambdaContext JSON of inv. Hand-written because it runs for

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipway-dev/slipway/event"
+
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
@@ -34,11 +36,11 @@ func TestContextHeaders(t *testing.T) {
 	h = canonicalHeader(h)
 	c.apply(h, inv, rc, new(bytes.Buffer))
 
-	if got := h.Get(HeaderRequestContext); got != `{"requestId":"abc","stage":"prod"}` {
+	if got := h.Get(event.HeaderRequestContext); got != `{"requestId":"abc","stage":"prod"}` {
 		t.Errorf("request context %q", got)
 	}
 	var lc LambdaContext
-	if err := json.Unmarshal([]byte(h.Get(HeaderLambdaContext)), &lc); err != nil {
+	if err := json.Unmarshal([]byte(h.Get(event.HeaderLambdaContext)), &lc); err != nil {
 		t.Fatal(err)
 	}
 	if lc.RequestID != inv.RequestID || lc.Deadline != 1700000003000 || lc.InvokedFunctionARN != inv.InvokedFunctionARN ||
@@ -47,14 +49,14 @@ func TestContextHeaders(t *testing.T) {
 		t.Errorf("lambda context %+v", lc)
 	}
 	for _, want := range []string{`"request_id"`, `"invoked_function_arn"`, `"xray_trace_id"`, `"env_config"`, `"function_name"`, `"log_stream"`, `"tenant_id"`} {
-		if !strings.Contains(h.Get(HeaderLambdaContext), want) {
+		if !strings.Contains(h.Get(event.HeaderLambdaContext), want) {
 			t.Errorf("lambda context lacks %s", want)
 		}
 	}
-	if got := h.Values(HeaderTenantID); len(got) != 1 || got[0] != "tenant-1" {
+	if got := h.Values(event.HeaderTenantID); len(got) != 1 || got[0] != "tenant-1" {
 		t.Errorf("tenant %q", got)
 	}
-	if got := h.Values(HeaderTraceID); len(got) != 1 || got[0] != inv.TraceID {
+	if got := h.Values(event.HeaderTraceID); len(got) != 1 || got[0] != inv.TraceID {
 		t.Errorf("trace %q", got)
 	}
 	// Invalid UTF-8, quotes and control bytes in values still give valid JSON.
@@ -76,8 +78,8 @@ func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
 	if _, ok := h["X-Amz-Tenant-Id"]; ok {
 		t.Error("client-sent tenant id kept for a function without tenancy")
 	}
-	if h.Get(HeaderRequestContext) != "null" && !json.Valid([]byte(h.Get(HeaderRequestContext))) {
-		t.Errorf("request context not JSON: %q", h.Get(HeaderRequestContext))
+	if h.Get(event.HeaderRequestContext) != "null" && !json.Valid([]byte(h.Get(event.HeaderRequestContext))) {
+		t.Errorf("request context not JSON: %q", h.Get(event.HeaderRequestContext))
 	}
 	for k, vs := range h {
 		for _, v := range vs {
@@ -89,7 +91,7 @@ func TestContextHeadersNoTenantNoControlBytes(t *testing.T) {
 		}
 	}
 	var lc LambdaContext
-	if err := json.Unmarshal([]byte(h.Get(HeaderLambdaContext)), &lc); err != nil {
+	if err := json.Unmarshal([]byte(h.Get(event.HeaderLambdaContext)), &lc); err != nil {
 		t.Fatalf("lambda context not JSON: %v", err)
 	}
 	if lc.TenantID != nil || string(lc.ClientContext) != "null" {
@@ -101,7 +103,7 @@ func TestPassThroughRequestContextIsNull(t *testing.T) {
 	h := http.Header{}
 	hdrs := newContextHeaders(LambdaEnvConfig{})
 	hdrs.apply(h, &runtimeapi.Invocation{}, nil, new(bytes.Buffer))
-	if got := h.Get(HeaderRequestContext); got != "null" {
+	if got := h.Get(event.HeaderRequestContext); got != "null" {
 		t.Errorf("got %q", got)
 	}
 }

@@ -146,7 +146,8 @@ func TestImplementationsAgree(t *testing.T) {
 }
 
 // BenchmarkInvoke measures bytes in → handler → bytes out, per event and implementation:
-// BenchmarkInvoke/<event>/<impl>.
+// BenchmarkInvoke/event=<event>/impl=<impl>, so that benchstat -row /event -col /impl
+// compares the implementations side by side.
 func BenchmarkInvoke(b *testing.B) {
 	p := loadPayloads(b)
 	for _, s := range samples {
@@ -157,7 +158,7 @@ func BenchmarkInvoke(b *testing.B) {
 				continue
 			}
 			payload := p[s.name]
-			b.Run(s.name+"/"+name, func(b *testing.B) {
+			b.Run("event="+s.name+"/impl="+name, func(b *testing.B) {
 				b.ReportAllocs()
 				ctx := context.Background()
 				for i := 0; i < b.N; i++ {

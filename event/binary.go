@@ -18,7 +18,7 @@ func DefaultIsBinary(h http.Header) bool {
 	if ct == "" || textMediaType(ct) {
 		return false
 	}
-	return !strings.EqualFold(strings.TrimSpace(firstValue(h, "X-Lambda-Http-Content-Encoding")), "text")
+	return !strings.EqualFold(strings.TrimSpace(firstValue(h, keyContentEncodingHint)), "text")
 }
 
 var textTypePrefixes = []string{"text", "application/json", "application/javascript", "application/xml", "application/yaml"}

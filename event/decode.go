@@ -65,7 +65,8 @@ func (d *Decoder) setPassThrough(enc string) {
 	}
 }
 
-// Event is what a payload was, beyond the request built from it.
+// Event is what a payload was, beyond the request built from it. RequestContext aliases the
+// payload, like the request body: both stay valid while the payload is left unchanged.
 type Event struct {
 	Source         Source
 	RequestContext json.RawMessage // the event's requestContext exactly as received; nil if none

@@ -128,6 +128,10 @@ func asError(err error) *Error {
 
 // TestGolden decodes every event in testdata/events and compares the request, and the
 // responses encoded for it, with its .golden file. go test ./event -update rewrites them.
+// testdata/README.md maps the events to the rules they cover. The VPC Lattice events
+// (lattice-v1.json, lattice-v2.json) follow the event shapes documented at
+// https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html, as aws-lambda-go has
+// no Lattice samples.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/events/*.json")
 	if err != nil || len(files) == 0 {

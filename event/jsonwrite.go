@@ -10,34 +10,54 @@ import (
 // backslashes and control bytes are escaped, and bytes that are not UTF-8 become U+FFFD (as
 // encoding/json does; bodies that are not UTF-8 never get here, they are sent as base64).
 
-// appendJSONBytes appends b as a JSON string. Bytes that need no escaping are found eight at a
-// time and copied in runs, which keeps large text bodies cheap.
-func appendJSONBytes(dst, b []byte) []byte {
+// appendJSONBytes appends b as a JSON string. Bytes that need escaping are found eight at a
+// time, and once a word is plain, long plain runs are skipped 32 bytes at a time; runs are
+// copied whole. With valid (b is known to be UTF-8) bytes above 0x7F need no look at all.
+func appendJSONBytes(dst, b []byte, valid bool) []byte {
 	dst = append(dst, '"')
+	high := uint64(msb) // bytes that need a look: specials, and non-ASCII unless valid
+	if valid {
+		high = 0
+	}
 	i, run := 0, 0
 	for i < len(b) {
 		if i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			m := specialMask(x) | x&msb
+			m := specialMask(x) | x&high
 			if m == 0 {
 				i += 8
+				for i+32 <= len(b) {
+					w := b[i : i+32 : i+32]
+					x0, x1 := binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])
+					x2, x3 := binary.LittleEndian.Uint64(w[16:]), binary.LittleEndian.Uint64(w[24:])
+					if specialMask(x0)|specialMask(x1)|specialMask(x2)|specialMask(x3)|(x0|x1|x2|x3)&high != 0 {
+						break
+					}
+					i += 32
+				}
 				continue
 			}
 			i += bits.TrailingZeros64(m) >> 3
-		} else if c := b[i]; c >= ' ' && c != '"' && c != '\\' && c < 0x80 {
+		} else if c := b[i]; c >= ' ' && c != '"' && c != '\\' && (c < 0x80 || valid) {
 			i++
 			continue
 		}
-		if b[i] >= 0x80 {
+		c := b[i]
+		if c >= 0x80 {
 			if n := utf8SeqLen(b, i); n > 0 { // valid UTF-8 stays in the run
 				i += n
 				continue
 			}
 		}
 		dst = append(dst, b[run:i]...)
-		var n int
-		dst, n = appendJSONSpecial(dst, b, i)
-		i += n
+		if c == '"' || c == '\\' { // the common escapes, inline
+			dst = append(dst, '\\', c)
+			i++
+		} else {
+			var n int
+			dst, n = appendJSONSpecial(dst, b, i)
+			i += n
+		}
 		run = i
 	}
 	dst = append(dst, b[run:]...)

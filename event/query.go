@@ -71,7 +71,7 @@ func (b *builder) appendQueryPart(dst []byte, n int32, enc queryEncoding) []byte
 }
 
 // appendQueryMap appends the query built from map node m (key → string, or key → list of
-// strings) to dst; first reports whether dst holds no parameter yet. null values are skipped.
+// strings) to dst: key=value pairs joined with '&', in event order. null values are skipped.
 func (b *builder) appendQueryMap(dst []byte, m int32, field string, enc queryEncoding) ([]byte, error) {
 	sc := &b.sc
 	switch sc.kindOf(m) {

@@ -307,7 +307,8 @@ func (b *builder) method(n int32, src Source) (m string, inBuf bool, err error) 
 }
 
 // appendHeaders records the fields of header map m (name → string, or name → list of strings)
-// in event order. skipCookie drops the cookie header (replaced by the cookies list).
+// in event order. skipCookie drops the cookie header (replaced by the cookies list); client copies
+// of the context headers are always dropped (see forgeable).
 func (b *builder) appendHeaders(m int32, field string, skipCookie bool) error {
 	sc := &b.sc
 	switch sc.kindOf(m) {
@@ -333,7 +334,7 @@ func (b *builder) appendHeaders(m int32, field string, skipCookie bool) error {
 		key, hash, ok := lookupHeader(name)
 		b.noteName(hash)
 		if ok {
-			if skipCookie && key == keyCookie {
+			if skipCookie && key == keyCookie || forgeable(key) {
 				k = next
 				continue
 			}

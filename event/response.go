@@ -85,7 +85,7 @@ func (e *Event) AppendResponse(dst []byte, status int, h http.Header, body []byt
 		dst = base64.StdEncoding.AppendEncode(dst, body)
 		dst = append(dst, '"')
 	} else {
-		dst = appendJSONBytes(dst, body)
+		dst = appendJSONBytes(dst, body, true) // isBinary made sure it is UTF-8
 	}
 	if binary && len(body) > 0 {
 		dst = append(dst, `,"isBase64Encoded":true}`...)
@@ -132,7 +132,7 @@ func appendPassThroughResult(dst []byte, status int, body []byte, opts *Response
 		}
 		msg := append([]byte(`{"statusCode":`), strconv.Itoa(status)...)
 		msg = append(msg, `,"body":`...)
-		msg = appendJSONBytes(msg, b)
+		msg = appendJSONBytes(msg, b, false)
 		msg = append(msg, '}')
 		return dst, &Error{Type: ErrorTypePassThroughStatus, Message: string(msg)}
 	}
@@ -143,7 +143,7 @@ func appendPassThroughResult(dst []byte, status int, body []byte, opts *Response
 	case validJSON(body):
 		dst = append(dst, body...)
 	default:
-		dst = appendJSONBytes(dst, body)
+		dst = appendJSONBytes(dst, body, false)
 	}
 	return checkSize(dst, start)
 }

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"math/bits"
@@ -92,15 +93,26 @@ func isSpecial(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
 // str scans the string whose opening quote is at i and returns the index of the closing quote
 // and whether the string contains escapes. Escapes are validated here so that unescaping later
 // cannot fail.
+//
+// Bytes that need a look are found eight at a time; once a word is plain, long plain runs are
+// skipped 32 bytes at a time. Dense strings (escaped JSON bodies) stay on the eight-byte path,
+// so they do not pay for the wide one.
 func (s *scanner) str(i int) (end int, esc bool, err error) {
 	d := s.data
 	j := i + 1
 	for j < len(d) {
-		// Find the next byte that needs a look: eight at a time, then one by one at the end.
 		if j+8 <= len(d) {
 			m := specialMask(binary.LittleEndian.Uint64(d[j:]))
 			if m == 0 {
 				j += 8
+				for j+32 <= len(d) {
+					w := d[j : j+32 : j+32]
+					if specialMask(binary.LittleEndian.Uint64(w))|specialMask(binary.LittleEndian.Uint64(w[8:]))|
+						specialMask(binary.LittleEndian.Uint64(w[16:]))|specialMask(binary.LittleEndian.Uint64(w[24:])) != 0 {
+						break
+					}
+					j += 32
+				}
 				continue
 			}
 			j += bits.TrailingZeros64(m) >> 3
@@ -364,14 +376,23 @@ func (s *scanner) appendString(dst []byte, n int32) []byte {
 // Invalid surrogates become U+FFFD, as in encoding/json.
 func appendUnescaped(dst, src []byte) []byte {
 	for i := 0; i < len(src); {
+		// The next backslash: in the next eight bytes (dense escapes), else by IndexByte.
 		j := i
-		for j < len(src) && src[j] != '\\' {
-			j++
+		if j+8 <= len(src) {
+			x := binary.LittleEndian.Uint64(src[j:]) ^ (lsb * '\\')
+			if m := (x - lsb) &^ x & msb; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+			} else if k := bytes.IndexByte(src[j+8:], '\\'); k >= 0 {
+				j += 8 + k
+			} else {
+				return append(dst, src[i:]...)
+			}
+		} else if k := bytes.IndexByte(src[j:], '\\'); k >= 0 {
+			j += k
+		} else {
+			return append(dst, src[i:]...)
 		}
 		dst = append(dst, src[i:j]...)
-		if j >= len(src) {
-			break
-		}
 		switch c := src[j+1]; c {
 		case 'b':
 			dst = append(dst, '\b')
@@ -386,6 +407,10 @@ func appendUnescaped(dst, src []byte) []byte {
 		case 'u':
 			r := rune(hex4(src[j+2:]))
 			j += 4
+			if r < utf8.RuneSelf {
+				dst = append(dst, byte(r))
+				break
+			}
 			if utf16.IsSurrogate(r) {
 				r2 := utf8.RuneError
 				if j+8 <= len(src) && src[j+2] == '\\' && src[j+3] == 'u' {

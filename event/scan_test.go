@@ -90,3 +90,41 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// TestWideLoops puts every kind of byte that needs a look at every position of strings up to
+// 100 bytes long, so the 8- and 32-byte paths of the scanner, the unescaper and the escaper
+// meet them at every alignment, and compares with encoding/json.
+func TestWideLoops(t *testing.T) {
+	specials := []string{`\"`, `\\`, `\n`, `\u00e9`, `\ud83d\ude00`, "\u00e9", "\x01", `"`, "\xff"}
+	for n := 0; n <= 100; n++ {
+		for pos := 0; pos <= n; pos++ {
+			for _, sp := range specials {
+				content := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
+				quoted := []byte(`"` + content + `"`)
+				var s scanner
+				s.reset(quoted)
+				end, _, err := s.str(0)
+				valid := json.Valid(quoted)
+				if (err == nil && end == len(quoted)-1) != valid {
+					t.Fatalf("str(%q): end %d err %v, encoding/json valid %v", content, end, err, valid)
+				}
+				if !valid {
+					continue
+				}
+				checkUnescape(t, content)
+				// Escaping the unescaped text gives JSON that reads back as the same text.
+				text := appendUnescaped(nil, []byte(content))
+				for _, utf := range []bool{true, false} {
+					if utf && !utf8.Valid(text) {
+						continue
+					}
+					var back string
+					out := appendJSONBytes(nil, text, utf)
+					if err := json.Unmarshal(out, &back); err != nil || back != validPerByte(string(text)) {
+						t.Fatalf("escape(%q) = %s, reads back as %q (%v)", text, out, back, err)
+					}
+				}
+			}
+		}
+	}
+}

@@ -16,8 +16,8 @@ type restEvent struct {
 	HTTPMethod                      string              `json:"httpMethod"`
 	Headers                         map[string]string   `json:"headers"`
 	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
-	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
-	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	QueryStringParameters           *singleQuery        `json:"queryStringParameters"`
+	MultiValueQueryStringParameters *multiQuery         `json:"multiValueQueryStringParameters"`
 	PathParameters                  map[string]string   `json:"pathParameters"`
 	StageVariables                  map[string]string   `json:"stageVariables"`
 	RequestContext                  restContext         `json:"requestContext"`
@@ -67,7 +67,7 @@ type v2Event struct {
 	RawQueryString        string            `json:"rawQueryString"`
 	Cookies               []string          `json:"cookies,omitempty"`
 	Headers               map[string]string `json:"headers"`
-	QueryStringParameters map[string]string `json:"queryStringParameters,omitempty"`
+	QueryStringParameters *singleQuery      `json:"queryStringParameters,omitempty"`
 	RequestContext        v2Context         `json:"requestContext"`
 	Body                  string            `json:"body,omitempty"`
 	IsBase64Encoded       bool              `json:"isBase64Encoded"`
@@ -100,7 +100,7 @@ type albSingleEvent struct {
 	RequestContext        albContext        `json:"requestContext"`
 	HTTPMethod            string            `json:"httpMethod"`
 	Path                  string            `json:"path"`
-	QueryStringParameters map[string]string `json:"queryStringParameters"`
+	QueryStringParameters singleQuery       `json:"queryStringParameters"`
 	Headers               map[string]string `json:"headers"`
 	Body                  string            `json:"body"`
 	IsBase64Encoded       bool              `json:"isBase64Encoded"`
@@ -110,7 +110,7 @@ type albMultiEvent struct {
 	RequestContext                  albContext          `json:"requestContext"`
 	HTTPMethod                      string              `json:"httpMethod"`
 	Path                            string              `json:"path"`
-	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	MultiValueQueryStringParameters multiQuery          `json:"multiValueQueryStringParameters"`
 	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
 	Body                            string              `json:"body"`
 	IsBase64Encoded                 bool                `json:"isBase64Encoded"`
@@ -170,12 +170,9 @@ func (d *door) restEvent(in *incoming) ([]byte, gatewayIDs, error) {
 		ev.MultiValueHeaders[k] = vs
 	}
 	if q := parseQuery(in.rawQuery, true); len(q) > 0 {
-		ev.QueryStringParameters = map[string]string{}
-		ev.MultiValueQueryStringParameters = map[string][]string{}
-		for _, p := range q {
-			ev.QueryStringParameters[p.key] = p.value
-			ev.MultiValueQueryStringParameters[p.key] = append(ev.MultiValueQueryStringParameters[p.key], p.value)
-		}
+		multi := multiQuery(q)
+		ev.QueryStringParameters = &singleQuery{params: q}
+		ev.MultiValueQueryStringParameters = &multi
 	}
 	if path == "/" {
 		ev.Resource = "/"
@@ -259,14 +256,7 @@ func (d *door) v2Event(in *incoming) ([]byte, gatewayIDs, error) {
 		ev.Headers[name] = strings.Join(vs, ",")
 	}
 	if q := parseQuery(in.rawQuery, true); len(q) > 0 {
-		ev.QueryStringParameters = map[string]string{}
-		for _, p := range q {
-			if old, ok := ev.QueryStringParameters[p.key]; ok {
-				ev.QueryStringParameters[p.key] = old + "," + p.value
-			} else {
-				ev.QueryStringParameters[p.key] = p.value
-			}
-		}
+		ev.QueryStringParameters = &singleQuery{params: q, join: ","}
 	}
 	if len(in.body) > 0 {
 		if textBody(in.header.Get(headerContentType), in.body) {
@@ -318,13 +308,10 @@ func (d *door) albEvent(in *incoming) ([]byte, error) {
 			RequestContext:                  ctx,
 			HTTPMethod:                      in.method,
 			Path:                            in.path,
-			MultiValueQueryStringParameters: map[string][]string{},
+			MultiValueQueryStringParameters: multiQuery(query),
 			MultiValueHeaders:               make(map[string][]string, len(in.header)),
 			Body:                            body,
 			IsBase64Encoded:                 b64,
-		}
-		for _, p := range query {
-			ev.MultiValueQueryStringParameters[p.key] = append(ev.MultiValueQueryStringParameters[p.key], p.value)
 		}
 		for k, vs := range in.header {
 			ev.MultiValueHeaders[strings.ToLower(k)] = vs
@@ -335,13 +322,10 @@ func (d *door) albEvent(in *incoming) ([]byte, error) {
 		RequestContext:        ctx,
 		HTTPMethod:            in.method,
 		Path:                  in.path,
-		QueryStringParameters: map[string]string{},
+		QueryStringParameters: singleQuery{params: query},
 		Headers:               make(map[string]string, len(in.header)),
 		Body:                  body,
 		IsBase64Encoded:       b64,
-	}
-	for _, p := range query {
-		ev.QueryStringParameters[p.key] = p.value
 	}
 	// Single-value mode keeps the last value of a repeated header, Cookie included.
 	for k, vs := range in.header {

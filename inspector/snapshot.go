@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/slipway-dev/slipway/adapter"
+	"github.com/slipway-dev/slipway/event"
 )
 
 // maxBody bounds how much of a request body the inspector reads; Lambda events cannot carry more.
@@ -108,8 +108,8 @@ func snapshot(r *http.Request, now time.Time) *Snapshot {
 	for _, c := range r.Cookies() {
 		s.Cookies = append(s.Cookies, cookie{c.Name, c.Value})
 	}
-	s.RequestContext = decodeContext(r.Header.Values(adapter.HeaderRequestContext))
-	s.LambdaContext = decodeContext(r.Header.Values(adapter.HeaderLambdaContext))
+	s.RequestContext = decodeContext(r.Header.Values(event.HeaderRequestContext))
+	s.LambdaContext = decodeContext(r.Header.Values(event.HeaderLambdaContext))
 	s.BehindSlipway = s.LambdaContext != nil
 	if s.LambdaContext != nil && s.LambdaContext.JSON != nil {
 		var lc struct {
@@ -198,5 +198,5 @@ func (s *Snapshot) Repeated(name string) bool {
 
 // IsContextHeader reports whether name is one of the headers slipway adds for the app.
 func (s *Snapshot) IsContextHeader(name string) bool {
-	return strings.EqualFold(name, adapter.HeaderRequestContext) || strings.EqualFold(name, adapter.HeaderLambdaContext)
+	return strings.EqualFold(name, event.HeaderRequestContext) || strings.EqualFold(name, event.HeaderLambdaContext)
 }
