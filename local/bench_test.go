@@ -198,7 +198,7 @@ func BenchmarkColdStart(b *testing.B) {
 		cmd.Wait()
 		b.StartTimer()
 
-		env := newEnvironment(tf.Function, 1000+i)
+		env := newEnvironment(tf.Function)
 		env.active = 1
 		d, fl := env.init(10 * time.Second)
 		if fl != nil {

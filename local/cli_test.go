@@ -434,3 +434,26 @@ func TestCLIImageModeWithSlipwayExtension(t *testing.T) {
 		}
 	}
 }
+
+// A web app's streamed response reaches a Function URL client chunk by chunk: adapter in
+// response_stream mode (set by --stream), the Runtime API's streaming post, the front door.
+func TestCLIStreamingWebApp(t *testing.T) {
+	c := startCLI(t, "--event", "url", "--stream", "--", testWebApp)
+	start := time.Now()
+	resp, err := http.Get(c.base + "/stream?chunks=3&gapms=300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	first, err := r.ReadString('\n')
+	firstAt := time.Since(start)
+	rest, _ := io.ReadAll(r)
+	lastAt := time.Since(start)
+	if resp.StatusCode != 200 || first != "chunk 0\n" || string(rest) != "chunk 1\nchunk 2\n" || err != nil {
+		t.Fatalf("stream: %d %q %q %v", resp.StatusCode, first, rest, err)
+	}
+	if firstAt > lastAt-400*time.Millisecond {
+		t.Errorf("first chunk after %v, last after %v: not streamed", firstAt, lastAt)
+	}
+}

@@ -25,11 +25,11 @@ const (
 	envDead                     // being torn down; never used again
 )
 
-// environment is one execution environment: a runtime process, its external extensions, a
-// Runtime/Extensions API listener of its own and a log pipe shared by its processes.
+// environment is one execution environment: a runtime process and its external extensions
+// under one supervisor (procGroup), a Runtime/Extensions API listener of its own, and the log
+// pipe its processes share.
 type environment struct {
 	f         *Function
-	id        int
 	logStream string
 	appPort   int    // PORT/AWS_LWA_PORT, 0 unless Config.AssignPorts
 	addr      string // host:port of the Runtime API, for AWS_LAMBDA_RUNTIME_API
@@ -39,7 +39,6 @@ type environment struct {
 	logR      *os.File   // read end of the processes' stdout/stderr
 
 	queue chan *invocation // invocations waiting for a /next
-	dead  chan struct{}    // closed when the environment starts being torn down
 
 	// Guarded by the pool's mutex.
 	active   int       // invocations assigned to this environment
@@ -89,13 +88,11 @@ func (fl *initFailure) payload(requestID string) []byte {
 	return errorBody(fl.errorType, msg)
 }
 
-func newEnvironment(f *Function, id int) *environment {
+func newEnvironment(f *Function) *environment {
 	return &environment{
 		f:                f,
-		id:               id,
 		logStream:        newLogStreamName(time.Now(), latest),
 		queue:            make(chan *invocation, f.cfg.PerEnvConcurrency),
-		dead:             make(chan struct{}),
 		changed:          make(chan struct{}),
 		registrationOpen: true,
 		extByID:          make(map[string]*extension),
@@ -119,9 +116,14 @@ func (e *environment) failInitLocked(fl *initFailure) {
 // init runs the init phase: it starts the listener, every external extension, waits for them
 // to register, starts the runtime and waits until the runtime and every registered extension
 // called next — all within timeout. On failure the caller tears the environment down.
-func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) {
+func (e *environment) init(timeout time.Duration) (d time.Duration, fl *initFailure) {
 	start := time.Now()
-	defer func() { go e.f.refillSpare() }()
+	defer func() {
+		if fl != nil && e.stateOf() == envDead {
+			fl.shutdown = true // torn down by Shutdown meanwhile: whatever failed, that is why
+		}
+		go e.f.refillSpare()
+	}()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	if fl := e.listen(); fl != nil {
@@ -149,7 +151,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 	e.runtime = p
 	e.mu.Unlock()
 	e.track(p, true)
-	fl := e.waitInit(deadline.C, func() bool {
+	fl = e.waitInit(deadline.C, func() bool {
 		if !e.runtimeNexted {
 			return false
 		}
@@ -176,7 +178,7 @@ func (e *environment) init(timeout time.Duration) (time.Duration, *initFailure) 
 	if len(lines) > 0 {
 		e.logInit(lines)
 	}
-	d := time.Since(start)
+	d = time.Since(start)
 	// A first measurement, so that an invocation that crashes the runtime still reports what
 	// the environment used.
 	e.memoryUsedMB()
@@ -574,7 +576,6 @@ func (e *environment) markDead() bool {
 		return false
 	}
 	e.state = envDead
-	close(e.dead)
 	e.notifyLocked()
 	e.f.tearing.add(1)
 	return true

@@ -21,7 +21,6 @@ type pool struct {
 
 	mu      sync.Mutex
 	envs    []*environment
-	nextID  int
 	closed  bool
 	active  int           // invocations assigned to environments
 	changed chan struct{} // closed and replaced whenever capacity may have freed up
@@ -106,8 +105,7 @@ func (p *pool) acquire(ctx context.Context) (e *environment, cold bool, err erro
 }
 
 func (p *pool) addLocked() *environment {
-	p.nextID++
-	env := newEnvironment(p.f, p.nextID)
+	env := newEnvironment(p.f)
 	env.active = 1
 	p.active++
 	p.envs = append(p.envs, env)

@@ -296,7 +296,7 @@ func FuzzRuntimeAPI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, path, hname, hvalue string, body []byte) {
 		fn := &Function{cfg: Config{Name: "function", Handler: "h", AccountID: "123456789012", PerEnvConcurrency: 1}, sink: &logSink{w: io.Discard}}
 		fn.pool = newPool(fn)
-		e := newEnvironment(fn, 1)
+		e := newEnvironment(fn)
 		e.state = envReady
 		e.registrationOpen = false
 		inv := newInvocation(&Request{Payload: []byte(`{}`)}, time.Now())
