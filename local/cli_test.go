@@ -59,6 +59,7 @@ func startCLI(t *testing.T, args ...string) *cliRun {
 		close(c.done)
 	}()
 	t.Cleanup(func() {
+		pids := descendants(cmd.Process.Pid)
 		select {
 		case <-c.done:
 		default:
@@ -68,6 +69,12 @@ func startCLI(t *testing.T, args ...string) *cliRun {
 			case <-time.After(15 * time.Second):
 				cmd.Process.Kill()
 				<-c.done
+			}
+		}
+		// No test leaves a process behind.
+		for _, pid := range pids {
+			if !processGone(pid) {
+				t.Errorf("process %d outlived slipway local", pid)
 			}
 		}
 		if t.Failed() {
@@ -328,9 +335,18 @@ func TestCLIFrontDoorWiring(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.Contains(string(b), tt.want) || !strings.Contains(string(b), "/some/path") {
 				t.Errorf("GET /some/path: %d %s", resp.StatusCode, b)
 			}
-			// The Invoke API shares the listener.
+			// The Invoke API shares the listener; the Runtime API is never reachable there.
 			if r := c.invoke(`{}`); r.status != 200 {
 				t.Errorf("Invoke API next to the front door: %d %s", r.status, r.body)
+			}
+			resp, err = http.Get(c.base + "/2018-06-01/runtime/invocation/next")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), "/2018-06-01/runtime/invocation/next") || strings.Contains(string(b), "Lambda-Runtime-Aws-Request-Id") {
+				t.Errorf("a Runtime API path through the front door: %d %s", resp.StatusCode, b)
 			}
 		})
 	}

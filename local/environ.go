@@ -85,6 +85,11 @@ func (f *Function) environment(e *environment) (function, extension []string) {
 	l.set(runtimeapi.EnvRuntimeDir, c.Dir)
 	l.set(runtimeapi.EnvHandler, c.Handler)
 	l.set("TZ", ":UTC")
+	// X-Ray plumbing as Lambda sets it, with the daemon where a local one would listen.
+	l.set("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+	l.set("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
+	l.set("_AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1")
+	l.set("_AWS_XRAY_DAEMON_PORT", "2000")
 	if c.PerEnvConcurrency > 1 {
 		l.set(runtimeapi.EnvInitType, "lambda-managed-instances")
 		l.set(runtimeapi.EnvMaxConcurrency, strconv.Itoa(c.PerEnvConcurrency))

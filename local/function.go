@@ -197,7 +197,7 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		inv.initDur = d
 		return env, true
 	}
-	go f.discard(env)
+	f.discard(env)
 	if fl.shutdown {
 		f.pool.remove(env)
 		return nil, false
@@ -213,7 +213,7 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		return env, true
 	}
 	f.pool.remove(env)
-	go f.discard(env)
+	f.discard(env)
 	if fl.shutdown {
 		return nil, false
 	}
@@ -248,10 +248,11 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 	return env, false
 }
 
-// discard tears down an environment that failed init.
+// discard tears down an environment that failed init, in the background. It is marked dead
+// (and counted as tearing down) at once, so Shutdown cannot miss it.
 func (f *Function) discard(env *environment) {
 	if env.markDead() {
-		env.teardown(runtimeapi.ShutdownFailure)
+		go env.teardown(runtimeapi.ShutdownFailure)
 	}
 }
 
@@ -296,7 +297,9 @@ func (f *Function) reaper() {
 			return
 		case now := <-t.C:
 			for _, env := range f.pool.takeIdle(now.Add(-f.cfg.IdleTimeout)) {
-				go env.spindown()
+				if env.markDead() { // now, so that Shutdown waits for the teardown
+					go env.teardown(runtimeapi.ShutdownSpindown)
+				}
 			}
 		}
 	}

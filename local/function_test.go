@@ -90,6 +90,8 @@ func TestInvokeEchoesContextAndEnvironment(t *testing.T) {
 		"LAMBDA_TASK_ROOT":                dir,
 		"_HANDLER":                        "testruntime",
 		"GREETING":                        "hello",
+		"AWS_XRAY_CONTEXT_MISSING":        "LOG_ERROR",
+		"AWS_XRAY_DAEMON_ADDRESS":         "127.0.0.1:2000",
 		"TZ":                              "Europe/Paris", // configured values win over Lambda's
 	} {
 		if env[k] != want {
@@ -524,7 +526,7 @@ func TestExtensionsLifecycle(t *testing.T) {
 	if env["AWS_LAMBDA_FUNCTION_NAME"] != "function" || env["AWS_LAMBDA_RUNTIME_API"] == "" {
 		t.Errorf("extension environment lacks the function variables")
 	}
-	for _, k := range []string{"_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"} {
+	for _, k := range []string{"_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_XRAY_DAEMON_ADDRESS"} {
 		if _, ok := env[k]; ok {
 			t.Errorf("extension environment has %s", k)
 		}

@@ -108,9 +108,17 @@ func newTestFunction(t testing.TB, mode string, cfg Config) *testFunction {
 	}
 	tf := &testFunction{Function: f, log: log, t: t}
 	t.Cleanup(func() {
+		// Every test ends by checking that no process is left: whatever runs below the test
+		// process now (tests do not run in parallel) must be gone once Shutdown returns.
+		pids := descendants(os.Getpid())
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		f.Shutdown(ctx)
+		for _, pid := range pids {
+			if !processGone(pid) {
+				t.Errorf("process %d survived Shutdown", pid)
+			}
+		}
 		if t.Failed() {
 			t.Logf("function log:\n%s", log.String())
 		}
