@@ -137,7 +137,11 @@ func TestCLIFlagErrors(t *testing.T) {
 		{[]string{"--env-file", "/no/such/file"}, "--env-file: open /no/such/file"},
 		{[]string{"--runtime"}, "--runtime needs a command"},
 		{[]string{"--runtime", "--", "/no/such/bootstrap"}, `command "/no/such/bootstrap": no such file`},
-		{[]string{"--name", "bad name", "--runtime", "--", testRuntime}, `function name "bad name"`},
+		{[]string{"--name", "bad name", "--runtime", "--", testRuntime}, `--name: function name "bad name": use 1 to 64 letters`},
+		{[]string{"--region", "mars", "--runtime", "--", testRuntime}, `--region: region "mars" is not a region name like us-east-1`},
+		{[]string{"--account", "42", "--runtime", "--", testRuntime}, `--account: account id "42": use 12 digits`},
+		{[]string{"--extensions", "/no/such/dir", "--runtime", "--", testRuntime}, `--extensions: extensions directory "/no/such/dir" is not a directory`},
+		{[]string{"--stage", "dev", "--event", "alb"}, "--stage needs --event rest or http"},
 	} {
 		out, err := exec.Command(slipwayBin, append([]string{"local"}, tt.args...)...).CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tt.want) {

@@ -72,6 +72,17 @@ var (
 	regionRE       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
+// ConfigError is an invalid Config field. Field is the Config field's name, so that callers
+// (the local command) can name their own flag; Msg says what is wrong and what is accepted.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string { return "local: " + e.Msg }
+
+func configError(field, msg string) error { return &ConfigError{Field: field, Msg: msg} }
+
 // withDefaults returns cfg with zero fields set to their defaults, or the first invalid field.
 // Errors name the field and the accepted values, so callers can pass them on to users.
 func (cfg Config) withDefaults() (Config, error) {
@@ -79,105 +90,107 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Name = DefaultName
 	}
 	if !functionNameRE.MatchString(cfg.Name) {
-		return cfg, fmt.Errorf("local: function name %q: use 1 to 64 letters, digits, '-' or '_'", cfg.Name)
+		return cfg, configError("Name", fmt.Sprintf("function name %q: use 1 to 64 letters, digits, '-' or '_'", cfg.Name))
 	}
 	if len(cfg.Command) == 0 || cfg.Command[0] == "" {
-		return cfg, fmt.Errorf("local: Command is empty: give the web app or, with Runtime, the runtime to run")
+		return cfg, configError("Command", "Command is empty: give the web app or, with Runtime, the runtime to run")
 	}
 	if !cfg.Runtime && cfg.ExtensionsDir == "" && len(cfg.AdapterCommand) == 0 {
-		return cfg, fmt.Errorf("local: a web app (Runtime false) needs AdapterCommand, or ExtensionsDir holding the adapter")
+		return cfg, configError("AdapterCommand", "a web app (Runtime false) needs AdapterCommand, or ExtensionsDir holding the adapter")
 	}
 	if cfg.Dir == "" {
 		wd, err := os.Getwd()
 		if err != nil {
 			return cfg, fmt.Errorf("local: working directory: %w", err)
+
 		}
 		cfg.Dir = wd
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return cfg, fmt.Errorf("local: Dir %q: %w", cfg.Dir, err)
+
 	}
 	cfg.Dir = dir
 	if st, err := os.Stat(cfg.Dir); err != nil || !st.IsDir() {
-		return cfg, fmt.Errorf("local: Dir %q is not a directory", cfg.Dir)
+		return cfg, configError("Dir", fmt.Sprintf("Dir %q is not a directory", cfg.Dir))
 	}
 	if cfg.ExtensionsDir != "" {
 		if st, err := os.Stat(cfg.ExtensionsDir); err != nil || !st.IsDir() {
-			return cfg, fmt.Errorf("local: extensions directory %q is not a directory", cfg.ExtensionsDir)
+			return cfg, configError("ExtensionsDir", fmt.Sprintf("extensions directory %q is not a directory", cfg.ExtensionsDir))
 		}
 	}
 	for _, kv := range cfg.Env {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return cfg, fmt.Errorf("local: environment entry %q is not KEY=VALUE", kv)
+			return cfg, configError("Env", fmt.Sprintf("environment entry %q is not KEY=VALUE", kv))
 		}
 	}
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency {
-		return cfg, fmt.Errorf("local: concurrency %d out of range: use 1 to %d", cfg.Concurrency, MaxConcurrency)
+		return cfg, configError("Concurrency", fmt.Sprintf("concurrency %d out of range: use 1 to %d", cfg.Concurrency, MaxConcurrency))
 	}
 	if cfg.PerEnvConcurrency == 0 {
 		cfg.PerEnvConcurrency = 1
 	}
 	if cfg.PerEnvConcurrency < 1 || cfg.PerEnvConcurrency > 1000 {
-		return cfg, fmt.Errorf("local: per-environment concurrency %d out of range: use 1 to 1000", cfg.PerEnvConcurrency)
+		return cfg, configError("PerEnvConcurrency", fmt.Sprintf("per-environment concurrency %d out of range: use 1 to 1000", cfg.PerEnvConcurrency))
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.Timeout < time.Millisecond || cfg.Timeout > MaxTimeout {
-		return cfg, fmt.Errorf("local: timeout %v out of range: use 1ms to %v (Lambda allows 1s to 900s)", cfg.Timeout, MaxTimeout)
+		return cfg, configError("Timeout", fmt.Sprintf("timeout %v out of range: use 1ms to %v (Lambda allows 1s to 900s)", cfg.Timeout, MaxTimeout))
 	}
 	if cfg.InitTimeout == 0 {
 		cfg.InitTimeout = DefaultInitTimeout
 	}
 	if cfg.InitTimeout < time.Millisecond || cfg.InitTimeout > MaxTimeout {
-		return cfg, fmt.Errorf("local: init timeout %v out of range: use 1ms to %v", cfg.InitTimeout, MaxTimeout)
+		return cfg, configError("InitTimeout", fmt.Sprintf("init timeout %v out of range: use 1ms to %v", cfg.InitTimeout, MaxTimeout))
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.IdleTimeout < 0 {
-		return cfg, fmt.Errorf("local: idle timeout %v is negative", cfg.IdleTimeout)
+		return cfg, configError("IdleTimeout", fmt.Sprintf("idle timeout %v is negative", cfg.IdleTimeout))
 	}
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
 	if cfg.ShutdownGrace < 0 {
-		return cfg, fmt.Errorf("local: shutdown grace %v is negative", cfg.ShutdownGrace)
+		return cfg, configError("ShutdownGrace", fmt.Sprintf("shutdown grace %v is negative", cfg.ShutdownGrace))
 	}
 	if cfg.MemoryMB == 0 {
 		cfg.MemoryMB = DefaultMemoryMB
 	}
 	if cfg.MemoryMB < MinMemoryMB || cfg.MemoryMB > MaxMemoryMB {
-		return cfg, fmt.Errorf("local: memory %d MB out of range: use %d to %d", cfg.MemoryMB, MinMemoryMB, MaxMemoryMB)
+		return cfg, configError("MemoryMB", fmt.Sprintf("memory %d MB out of range: use %d to %d", cfg.MemoryMB, MinMemoryMB, MaxMemoryMB))
 	}
 	switch cfg.Arch {
 	case "":
 		cfg.Arch = ArchX86
 	case ArchX86, ArchARM:
 	default:
-		return cfg, fmt.Errorf("local: architecture %q: use %s or %s", cfg.Arch, ArchX86, ArchARM)
+		return cfg, configError("Arch", fmt.Sprintf("architecture %q: use %s or %s", cfg.Arch, ArchX86, ArchARM))
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
 	if !regionRE.MatchString(cfg.Region) {
-		return cfg, fmt.Errorf("local: region %q is not a region name like us-east-1", cfg.Region)
+		return cfg, configError("Region", fmt.Sprintf("region %q is not a region name like us-east-1", cfg.Region))
 	}
 	if cfg.AccountID == "" {
 		cfg.AccountID = DefaultAccountID
 	}
 	if !accountIDRE.MatchString(cfg.AccountID) {
-		return cfg, fmt.Errorf("local: account id %q: use 12 digits", cfg.AccountID)
+		return cfg, configError("AccountID", fmt.Sprintf("account id %q: use 12 digits", cfg.AccountID))
 	}
 	if cfg.MaxAsyncPayload == 0 {
 		cfg.MaxAsyncPayload = DefaultMaxAsyncPayload
 	}
 	if cfg.MaxAsyncPayload < 0 {
-		return cfg, fmt.Errorf("local: async payload limit %d is negative", cfg.MaxAsyncPayload)
+		return cfg, configError("MaxAsyncPayload", fmt.Sprintf("async payload limit %d is negative", cfg.MaxAsyncPayload))
 	}
 	if cfg.Log == nil {
 		cfg.Log = os.Stderr

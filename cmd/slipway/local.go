@@ -233,7 +233,12 @@ func (lf *localFlags) config(cmd []string) (local.Config, frontdoor.Config, erro
 func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 	fn, err := local.New(cfg)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "slipway local: %v\n", err)
+		var ce *local.ConfigError
+		if errors.As(err, &ce) && configFlags[ce.Field] != "" {
+			fmt.Fprintf(os.Stderr, "slipway local: %s: %s\n", configFlags[ce.Field], ce.Msg)
+		} else {
+			fmt.Fprintf(os.Stderr, "slipway local: %v\n", err)
+		}
 		return 2
 	}
 	invokeAPI := local.InvokeAPI(fn)
@@ -302,6 +307,15 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 	<-done
 	fmt.Fprintln(os.Stderr, "slipway local: stopped")
 	return code
+}
+
+// configFlags names the flag behind each local.Config field, for error messages.
+var configFlags = map[string]string{
+	"Name": "--name", "Region": "--region", "AccountID": "--account", "MemoryMB": "--memory",
+	"Arch": "--arch", "Timeout": "--timeout", "InitTimeout": "--init-timeout",
+	"IdleTimeout": "--idle-timeout", "ShutdownGrace": "--shutdown-grace",
+	"Concurrency": "--concurrency", "PerEnvConcurrency": "--per-env-concurrency",
+	"ExtensionsDir": "--extensions", "Env": "--env", "MaxAsyncPayload": "--max-async-payload",
 }
 
 // readEnvFile reads KEY=VALUE lines; blank lines and # comments are skipped, an "export "
