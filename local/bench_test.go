@@ -23,15 +23,20 @@ func benchClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 }
 
-func post(b *testing.B, c *http.Client, url, body string) {
+// post sends one request; tf (if any) describes the pool when the request fails.
+func post(b *testing.B, c *http.Client, url, body string, tf *testFunction) {
 	resp, err := c.Post(url, "application/json", bytes.NewReader([]byte(body)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	msg, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" {
-		b.Fatalf("status %d", resp.StatusCode)
+		state := ""
+		if tf != nil {
+			state = tf.poolState()
+		}
+		b.Fatalf("status %d %s\n%s", resp.StatusCode, msg, state)
 	}
 }
 
@@ -54,8 +59,8 @@ func BenchmarkSerialInvoke(b *testing.B) {
 	invokeURL := api.URL + invokePath
 	const event = `{"action":"pong"}`
 	for i := 0; i < 20; i++ {
-		post(b, c, bare.URL, event)
-		post(b, c, invokeURL, event)
+		post(b, c, bare.URL, event, nil)
+		post(b, c, invokeURL, event, tf)
 	}
 	var bareT, invokeT time.Duration
 	bares, invokes := make([]time.Duration, b.N), make([]time.Duration, b.N)
@@ -63,9 +68,9 @@ func BenchmarkSerialInvoke(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		post(b, c, bare.URL, event)
+		post(b, c, bare.URL, event, nil)
 		t1 := time.Now()
-		post(b, c, invokeURL, event)
+		post(b, c, invokeURL, event, tf)
 		t2 := time.Now()
 		bares[i], invokes[i] = t1.Sub(t0), t2.Sub(t1)
 		bareT += bares[i]
@@ -111,7 +116,7 @@ func BenchmarkThroughput(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for next.Add(1) <= n {
-					post(b, c, url, event)
+					post(b, c, url, event, tf)
 				}
 			}()
 		}

@@ -214,3 +214,21 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// poolState describes the pool for failure messages.
+func (tf *testFunction) poolState() string {
+	var b strings.Builder
+	tf.pool.mu.Lock()
+	defer tf.pool.mu.Unlock()
+	fmt.Fprintf(&b, "pool: active %d, %d environments\n", tf.pool.active, len(tf.pool.envs))
+	for _, e := range tf.pool.envs {
+		e.mu.Lock()
+		fmt.Fprintf(&b, "  env active %d state %d waiting %d inflight %d\n", e.active, e.state, e.waiting, len(e.inflight))
+		for _, inv := range e.inflight {
+			fmt.Fprintf(&b, "    %s handed %v claimed %v responded %v runtimeDone %v extPending %d finished %v\n",
+				inv.id, inv.handedOut, inv.claimed, inv.responded, inv.runtimeDone, inv.extPending, inv.finished)
+		}
+		e.mu.Unlock()
+	}
+	return b.String()
+}

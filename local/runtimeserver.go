@@ -163,10 +163,12 @@ func (e *environment) claim(w http.ResponseWriter, id string) *invocation {
 	return inv
 }
 
-// responded marks inv's result complete, hands r (if any) to the caller and completes the
-// invocation if the runtime is already waiting in another /next (or never freezes). The mark
-// comes first, so a caller that invokes again at once finds the environment finishing, not busy.
-func (e *environment) responded(inv *invocation, r *Response) {
+// responded marks inv's result complete, answers the runtime (ack), hands r (if any) to the
+// caller and completes the invocation if the runtime is already waiting in another /next (or
+// never freezes). The mark comes first, so a caller that invokes again at once finds the
+// environment finishing, not busy; the runtime's answer goes out before the caller's, so the
+// runtime's way back to /next overlaps the caller's round trip instead of following it.
+func (e *environment) responded(inv *invocation, r *Response, ack func()) {
 	e.mu.Lock()
 	inv.responded = true
 	if e.waiting > 0 {
@@ -174,11 +176,22 @@ func (e *environment) responded(inv *invocation, r *Response) {
 	}
 	done := e.doneLocked(inv)
 	e.mu.Unlock()
+	ack()
 	if r != nil {
 		inv.deliver(r)
 	}
 	if done {
 		e.complete(inv)
+	}
+}
+
+// accept answers a post with 202 {"status":"OK"} at once (flushed, not at the handler's end).
+func accept(w http.ResponseWriter) func() {
+	return func() {
+		writeAccepted(w)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 	}
 }
 
@@ -207,16 +220,16 @@ func (e *environment) serveResponse(w http.ResponseWriter, r *http.Request, id s
 		return
 	case size > runtimeapi.MaxResponseSize:
 		msg := fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, runtimeapi.MaxResponseSize)
-		e.responded(inv, failureResponse(FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge, errorBody(runtimeapi.ErrorTypeResponseTooLarge, msg)))
-		apiError(w, http.StatusRequestEntityTooLarge, runtimeapi.ErrorTypeTooLarge,
-			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", runtimeapi.MaxResponseSize))
+		e.responded(inv, failureResponse(FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge, errorBody(runtimeapi.ErrorTypeResponseTooLarge, msg)), func() {
+			apiError(w, http.StatusRequestEntityTooLarge, runtimeapi.ErrorTypeTooLarge,
+				fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", runtimeapi.MaxResponseSize))
+		})
 		return
 	}
 	e.responded(inv, &Response{
 		Body:        io.NopCloser(bytes.NewReader(body)),
 		ContentType: r.Header.Get("Content-Type"),
-	})
-	writeAccepted(w)
+	}, accept(w))
 }
 
 // readLimited reads a body of at most limit bytes; past it, it drains the rest to count it and
@@ -299,8 +312,7 @@ func (e *environment) serveStream(w http.ResponseWriter, r *http.Request, inv *i
 		e.mu.Unlock()
 	}
 	inv.endStream(streamErr)
-	e.responded(inv, nil)
-	writeAccepted(w)
+	e.responded(inv, nil, accept(w))
 }
 
 func (e *environment) serveError(w http.ResponseWriter, r *http.Request, id string) {
@@ -323,8 +335,7 @@ func (e *environment) serveError(w http.ResponseWriter, r *http.Request, id stri
 	e.mu.Lock()
 	inv.failed, inv.errorType = FailureFunction, errType
 	e.mu.Unlock()
-	e.responded(inv, failureResponse(FailureFunction, errType, payload))
-	writeAccepted(w)
+	e.responded(inv, failureResponse(FailureFunction, errType, payload), accept(w))
 }
 
 // functionError derives the errorType and the error JSON a caller gets from an /error or
