@@ -339,10 +339,11 @@ func (r *Report) adapter() {
 	r.p("(`adapter/bench_test.go`). Every request is the same POST with a JSON body, echoed back by a Go app on\n")
 	r.p("loopback:\n\n")
 	r.p("| Benchmark | Path |\n|---|---|\n")
+	r.p("| `Overhead/{1KiB,256KiB}` | when present, carries the latency target: one loop interleaves a loopback round trip (`rtt-*`), (a) the request straight to the app (`direct-*`) and (b) the same request through the adapter (`adapter-*`) once its poller is parked in `/next`, as a user's request finds an idle runtime; `added/rtt` = (b − a) ÷ round trip |\n")
 	r.p("| `LoopbackRoundTrip` | one small GET and reply over a keep-alive loopback connection: the unit of the latency target |\n")
 	r.p("| `Direct/{1KiB,256KiB}` | (a) straight to the app over keep-alive |\n")
 	r.p("| `RuntimeAPIOnly/{1KiB,256KiB}` | the floor of (b): the in-process Runtime API (`runtimeapitest`) and the `runtimeapi` client carrying the same event and a same-size result, the handler answering at once (no decoding, no app) |\n")
-	r.p("| `Adapter/{1KiB,256KiB}` | (b) the whole invocation path, as a serial loop: event queued → the adapter's `/next` returns → decode → request to the app → result encoded → `/response` arrives |\n")
+	r.p("| `Adapter/{1KiB,256KiB}` | (b) the whole invocation path as a serial loop (each invocation also waits for the runtime's previous cycle): event queued → the adapter's `/next` returns → decode → request to the app → result encoded → `/response` arrives |\n")
 	r.p("| `Processing/{1KiB,256KiB}` | the adapter's CPU work alone, no sockets: decode, build the app request (context headers, path), encode the result |\n")
 	r.p("| `Readiness` | the app starts listening (t0) → the adapter's first `/next` (t1), after 20–50 ms of \"connection refused\" |\n")
 	r.p("| `IdleRSS` | VmRSS of the `slipway` binary in extension mode, idle in `/next` after one request |\n\n")
@@ -365,33 +366,28 @@ func (r *Report) adapter() {
 // adapterReading splits the adapter's added latency into the Runtime API exchange and the rest,
 // with the numbers of this run.
 func (r *Report) adapterReading() {
-	rt, rtok := median(r.Raw, "adapter", "LoopbackRoundTrip", "p50-µs")
 	var lines []string
 	for _, size := range bodySizes {
-		name, _ := adapterLatency(r.Raw, size.name)
-		a, aok := median(r.Raw, "adapter", name, "p50-µs")
-		d, dok := median(r.Raw, "adapter", "Direct/"+size.name, "p50-µs")
-		f, fok := median(r.Raw, "adapter", "RuntimeAPIOnly/"+size.name, "p50-µs")
-		if !(aok && dok && fok && rtok) {
+		l := adapterLatencyAt(r.Raw, size.name)
+		if !l.ok {
 			continue
 		}
-		added, rest := a-d, a-d-f
-		l := fmt.Sprintf("- **%s:** (b) − (a) = %s at p50, of which the Runtime API exchange alone (`RuntimeAPIOnly`) is %s; "+
-			"the rest, the adapter's own share, is %s against one loopback round trip of %s",
-			size.name, formatDuration(added*1e3), formatDuration(f*1e3), formatDuration(rest*1e3), formatDuration(rt*1e3))
+		line := fmt.Sprintf("- **%s:** a request through the adapter takes %s more than direct at p50 (%s), %s round trips of %s.",
+			size.name, formatDuration((l.adapter-l.direct)*1e3), l.source, sig3(l.ratio), formatDuration(l.rtt*1e3))
+		a, aok := median(r.Raw, "adapter", "Adapter/"+size.name, "p50-µs")
+		d, dok := median(r.Raw, "adapter", "Direct/"+size.name, "p50-µs")
+		f, fok := median(r.Raw, "adapter", "RuntimeAPIOnly/"+size.name, "p50-µs")
+		rt, rtok := median(r.Raw, "adapter", "LoopbackRoundTrip", "p50-µs")
+		if aok && dok && fok && rtok {
+			line += fmt.Sprintf(" In the serial cycle (`Adapter` − `Direct`: each invocation also waits for the runtime's previous "+
+				"`/response` and `/next`) it is %s, of which the Runtime API exchange alone (`RuntimeAPIOnly`) is %s "+
+				"and the adapter's own share %s, against a round trip (`LoopbackRoundTrip`) of %s.",
+				formatDuration((a-d)*1e3), formatDuration(f*1e3), formatDuration((a-d-f)*1e3), formatDuration(rt*1e3))
+		}
 		if p, ok := median(r.Raw, "adapter", "Processing/"+size.name, "ns/op"); ok {
-			l += fmt.Sprintf(" (its CPU work, `Processing`, is %s)", formatDuration(p))
+			line += fmt.Sprintf(" The adapter's CPU work per request (`Processing`) is %s.", formatDuration(p))
 		}
-		l += "."
-		if f > rt {
-			l += " The literal target cannot hold while the Runtime API exchange by itself costs more than one round trip;"
-			if rest <= rt {
-				l += " counted from the exchange's floor plus (a), it is met."
-			} else {
-				l += " counted from the exchange's floor plus (a), it is still missed."
-			}
-		}
-		lines = append(lines, l)
+		lines = append(lines, line)
 	}
 	if len(lines) > 0 {
 		r.p("Where the added latency goes, from the same medians:\n\n%s\n\n", strings.Join(lines, "\n"))
