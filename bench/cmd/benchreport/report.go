@@ -151,6 +151,16 @@ func (r *Report) machine() {
 	r.p("\n")
 }
 
+// goVersion is "go1.26.8" from "go version go1.26.8 linux/amd64".
+func goVersion(s string) string {
+	for _, f := range strings.Fields(s) {
+		if strings.HasPrefix(f, "go1") {
+			return f
+		}
+	}
+	return s
+}
+
 func memory(kb string) string {
 	var v float64
 	if _, err := fmt.Sscan(kb, &v); err != nil || v == 0 {
@@ -208,8 +218,10 @@ func (r *Report) run(name string) {
 		return
 	}
 	r.p("```sh\n%s\n```\n\n", s.Meta["command"])
+	m := r.Raw.Machine
 	if u := s.Usage; u.Known {
-		r.p("Ran for %.0f s; load average %s at the start; other processes used %s cores meanwhile.", u.Wall.Seconds(), sig3(u.LoadAvg1), sig3(u.OthersCores+u.StealCores))
+		r.p("Ran on %s (%s cores, %s) for %.0f s; load average %s at the start; other processes used %s cores meanwhile.",
+			m["cpu-model"], m["cpus"], goVersion(m["go"]), u.Wall.Seconds(), sig3(u.LoadAvg1), sig3(u.OthersCores+u.StealCores))
 		if u.OthersCores > r.WarnLoad || u.StealCores > r.WarnLoad {
 			r.p(" **Noisy: indicative numbers only.**")
 		}
@@ -357,7 +369,7 @@ func (r *Report) adapter() {
 	r.run("adapter-rss")
 	r.table("adapter-rss")
 	if cmd := r.Raw.Binary["command"]; cmd != "" {
-		r.p("Binary size:\n\n```sh\n%s\n```\n\n", cmd)
+		r.p("Binary size (`$tmp` is a temporary directory; the size is `stat -c %%s` of the result):\n\n```sh\n%s\n```\n\n", cmd)
 	}
 	r.areaTargets(areaAdapter)
 	r.adapterReading()
