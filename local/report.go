@@ -108,7 +108,7 @@ func (rw *ReportWriter) Write(r Record) {
 		rw.err = rw.csv.Write([]string{
 			r.RequestID, start, formatMs(r.Duration), strconv.FormatInt(r.BilledMs, 10), init,
 			strconv.FormatBool(r.ColdStart), strconv.Itoa(r.MemoryMB), strconv.FormatInt(r.MaxMemoryUsedMB, 10),
-			r.Outcome.String(), r.ErrorType, strconv.FormatFloat(r.Cost, 'f', -1, 64),
+			r.Outcome.String(), r.ErrorType, formatCost(r.Cost),
 		})
 		rw.rows++
 		return
@@ -116,7 +116,7 @@ func (rw *ReportWriter) Write(r Record) {
 	row := reportRow{
 		RequestID: r.RequestID, Start: start, DurationMs: roundMs(r.Duration), BilledMs: r.BilledMs,
 		ColdStart: r.ColdStart, MemoryMB: r.MemoryMB, MaxMemoryUsedMB: r.MaxMemoryUsedMB,
-		Outcome: r.Outcome.String(), ErrorType: r.ErrorType, Cost: r.Cost,
+		Outcome: r.Outcome.String(), ErrorType: r.ErrorType, Cost: roundCost(r.Cost),
 	}
 	if r.Init > 0 {
 		ms := roundMs(r.Init)
@@ -178,6 +178,21 @@ func (rw *ReportWriter) Close() error {
 // formatMs writes d in milliseconds with two decimals, as REPORT lines do.
 func formatMs(d time.Duration) string {
 	return string(appendMs(nil, d))
+}
+
+// costDecimals keep a cost exact to a millionth of the smallest price in it (a request's
+// $0.0000002), without float noise ("0.00000038333369999999995").
+const costDecimals = 13
+
+func formatCost(v float64) string {
+	s := strconv.FormatFloat(v, 'f', costDecimals, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".") // "0." → "0"
+}
+
+func roundCost(v float64) float64 {
+	r, _ := strconv.ParseFloat(formatCost(v), 64)
+	return r
 }
 
 // roundMs is d in milliseconds rounded to two decimals: the JSON number prints as REPORT shows.

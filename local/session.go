@@ -74,6 +74,7 @@ const maxSamples = 1 << 20
 // the REPORT line, for a few additions.
 type session struct {
 	since time.Time
+	limit int // samples kept: maxSamples (tests lower it)
 
 	mu        sync.Mutex
 	stats     Stats
@@ -100,9 +101,13 @@ func (s *session) add(r *Record) {
 	st.Cost += r.Cost
 	// Reservoir sampling (Vitter's algorithm R): once full, the n-th duration replaces a
 	// random sample with probability maxSamples/n, so every duration is equally likely kept.
-	if len(s.durations) < maxSamples {
+	limit := s.limit
+	if limit == 0 {
+		limit = maxSamples
+	}
+	if len(s.durations) < limit {
 		s.durations = append(s.durations, r.Duration)
-	} else if j := rand.Int64N(st.Invocations); j < maxSamples {
+	} else if j := rand.Int64N(st.Invocations); j < int64(limit) {
 		s.durations[j] = r.Duration
 	}
 }
