@@ -1,6 +1,7 @@
 package local
 
 import (
+	"io"
 	"math"
 	"testing"
 	"time"
@@ -112,5 +113,31 @@ func TestOutcomeString(t *testing.T) {
 		if o.String() != want {
 			t.Errorf("%d: %q, want %q", int(o), o.String(), want)
 		}
+	}
+}
+
+// BenchmarkRecordReport is what the session and the summary add to every invocation: building
+// the Record, its cost, and the session's additions (no OnReport).
+func BenchmarkRecordReport(b *testing.B) {
+	f := &Function{cfg: Config{Region: DefaultRegion, Arch: ArchX86, MemoryMB: 512}}
+	r := &report{requestID: "0f1e2d3c-aaaa-4bbb-8ccc-000000000001", duration: 12345 * time.Microsecond,
+		memoryMB: 512, maxUsedMB: 45, arch: ArchX86, region: DefaultRegion}
+	start := time.Now()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.recordReport(r, start, FailureNone, "")
+	}
+}
+
+// BenchmarkRecordReportCSV adds writing the report file's row (to memory).
+func BenchmarkRecordReportCSV(b *testing.B) {
+	rw, _ := NewReportWriter(io.Discard, ReportCSV)
+	f := &Function{cfg: Config{Region: DefaultRegion, Arch: ArchX86, MemoryMB: 512, OnReport: rw.Write}}
+	r := &report{requestID: "0f1e2d3c-aaaa-4bbb-8ccc-000000000001", duration: 12345 * time.Microsecond,
+		memoryMB: 512, maxUsedMB: 45, arch: ArchX86, region: DefaultRegion}
+	start := time.Now()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.recordReport(r, start, FailureNone, "")
 	}
 }

@@ -336,6 +336,11 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config, out sessi
 		}
 		front.ServeHTTP(w, r)
 	})
+	// Signals are caught before the address is printed: whoever waits for it and then
+	// interrupts gets the shutdown (and the summary), not an abrupt end.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "slipway local: --listen %s: %v\n", addr, err)
@@ -354,8 +359,6 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config, out sessi
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	code := 0
 	select {
 	case sig := <-sigs:
