@@ -1,6 +1,8 @@
 package adapter
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,6 +40,21 @@ func TestVariablesDocumentEveryVariableRead(t *testing.T) {
 	for name := range documented {
 		if !read[name] {
 			t.Errorf("Variables documents %s but LoadConfig never reads it", name)
+		}
+	}
+}
+
+// The README's configuration table names every variable and legacy name the adapter reads.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		for _, name := range []string{v.Name, v.Legacy} {
+			if name != "" && !strings.Contains(string(readme), "`"+name+"`") {
+				t.Errorf("README.md does not document %s", name)
+			}
 		}
 	}
 }
