@@ -47,9 +47,10 @@ func (o Outcome) String() string {
 
 // Stats sums up a Function's invocations so far, for the "Lambda or Fargate?" summary.
 type Stats struct {
-	Region, Arch string
-	MemoryMB     int
-	Since        time.Time // when the Function was created
+	Region, Arch      string
+	MemoryMB          int
+	PerEnvConcurrency int       // > 1: Managed Instances style, which Lambda bills by instance
+	Since             time.Time // when the Function was created
 
 	Invocations int64 // invocations that ran (successful or not): one REPORT line each
 	Errors      int64 // invocations that failed other than by a timeout
@@ -146,7 +147,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // ones: invocations still running are counted once their REPORT line is written.
 func (f *Function) Stats() Stats {
 	st := f.session.snapshot()
-	st.Region, st.Arch, st.MemoryMB = f.cfg.Region, f.cfg.Arch, f.cfg.MemoryMB
+	st.Region, st.Arch, st.MemoryMB, st.PerEnvConcurrency = f.cfg.Region, f.cfg.Arch, f.cfg.MemoryMB, f.cfg.PerEnvConcurrency
 	return st
 }
 

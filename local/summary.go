@@ -88,6 +88,11 @@ func writeEstimates(b *bytes.Buffer, s Stats, opt SummaryOptions) error {
 	}
 	label := pricing.Label
 	fmt.Fprintf(b, "  %-13s %s (%s, %s %s, no free tier)\n", "cost", pricing.FormatUSD(s.Cost), label, s.Region, s.Arch)
+	if s.PerEnvConcurrency > 1 {
+		// Several invocations per environment is how Lambda Managed Instances run, and those
+		// bill EC2 instances (plus a management fee and requests), not invocation duration.
+		fmt.Fprintf(b, "  %-13s Managed Instances bill by instance, not duration: these are on-demand prices\n", "note")
+	}
 	fmt.Fprintf(b, "  %-27s %-10s %-10s (%s)\n", "Lambda, per 1M requests", archs[0], archs[1], label)
 	fmt.Fprintf(b, "    %-25s %-10s %s\n", "function alone", perMillionUSD(perMillion[0][0]), perMillionUSD(perMillion[1][0]))
 	fmt.Fprintf(b, "    %-25s %-10s %s\n", "with an HTTP API", perMillionUSD(perMillion[0][1]), perMillionUSD(perMillion[1][1]))

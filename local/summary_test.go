@@ -164,6 +164,19 @@ func TestSummaryRegionWithoutPrices(t *testing.T) {
 	}
 }
 
+// Several invocations per environment (Managed Instances style) are priced on demand, and the
+// summary says that is not how Managed Instances bill.
+func TestSummaryManagedInstancesNote(t *testing.T) {
+	s := workedStats(pricing.X86_64)
+	if lines := summary(t, s, SummaryOptions{}); hasLine(lines, "note") {
+		t.Errorf("note without several invocations per environment:\n%s", strings.Join(lines, "\n"))
+	}
+	s.PerEnvConcurrency = 8
+	if lines := summary(t, s, SummaryOptions{}); !hasLine(lines, "note", "Managed Instances bill by instance") {
+		t.Errorf("no Managed Instances note:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
 type brokenWriter struct{}
 
 func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("closed pipe") }
