@@ -31,7 +31,7 @@ func (r *Report) p(format string, args ...any) { fmt.Fprintf(&r.b, format, args.
 // known are the sections the report describes by name, in the order it shows them; any other
 // section (a package whose benchmarks are new to this script) goes under "Other benchmarks".
 var known = []string{"codec", "adapter", "adapter-readiness", "adapter-rss", "local", "local-throughput",
-	"local-coldstart", "examples", "examples-coldstart", "library", "event", "runtimeapi", "frontdoor"}
+	"local-coldstart", "examples", "examples-coldstart", "library", "event", "runtimeapi", "frontdoor", "local-session"}
 
 // Markdown renders the whole file.
 func (r *Report) Markdown() string {
@@ -479,16 +479,17 @@ func (r *Report) examples() {
 }
 
 var blockDoc = map[string]string{
-	"library":    "The library (root package, `bench_test.go`): `Handler.Invoke` on the sample events, a 256 KiB response, and `Start`'s whole invocation against an in-process Runtime API.",
-	"event":      "The event codec (`event/`): `Decode` per testdata event, `AppendResponse` per source, and its byte loops on 256 KiB bodies (plain text / dense escaped JSON).",
-	"runtimeapi": "The Runtime API client (`runtimeapi/`): `Next` + `Respond` against a minimal server, and a whole invocation through `runtimeapitest` and `Serve`.",
-	"frontdoor":  "The front doors of `slipway local` (`frontdoor/`): one request through each kind against an in-memory function, and relaying a 1 MiB streamed response.",
+	"library":       "The library (root package, `bench_test.go`): `Handler.Invoke` on the sample events, a 256 KiB response, and `Start`'s whole invocation against an in-process Runtime API.",
+	"event":         "The event codec (`event/`): `Decode` per testdata event, `AppendResponse` per source, and its byte loops on 256 KiB bodies (plain text / dense escaped JSON).",
+	"runtimeapi":    "The Runtime API client (`runtimeapi/`): `Next` + `Respond` against a minimal server, and a whole invocation through `runtimeapitest` and `Serve`.",
+	"frontdoor":     "The front doors of `slipway local` (`frontdoor/`): one request through each kind against an in-memory function, and relaying a 1 MiB streamed response.",
+	"local-session": "What `slipway local`'s session summary adds to every invocation (`local/session_test.go`): building its record and cost (`RecordReport`), and also writing the `--report` file's CSV row (`RecordReportCSV`).",
 }
 
 func (r *Report) buildingBlocks() {
 	r.p("## Building blocks\n\n")
 	r.p("The parts under the numbers above, without targets of their own.\n\n")
-	for _, name := range []string{"library", "event", "runtimeapi", "frontdoor"} {
+	for _, name := range []string{"library", "event", "runtimeapi", "frontdoor", "local-session"} {
 		if r.Raw.Sections[name] == nil {
 			continue
 		}
