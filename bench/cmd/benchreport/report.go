@@ -85,7 +85,7 @@ func (r *Report) totalTime() string {
 	if total == 0 {
 		return "unknown"
 	}
-	return fmt.Sprintf("%.0f min", total/60+0.5)
+	return fmt.Sprintf("%.0f min", total/60)
 }
 
 // warnings are the run-wide load warnings: a load average at the start above the threshold, and
