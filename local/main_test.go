@@ -132,6 +132,7 @@ type echo struct {
 	Headers map[string][]string `json:"headers"`
 	Env     map[string]string   `json:"env"`
 	PID     int                 `json:"pid"`
+	Slept   []int64             `json:"slept"` // [start, end] of a sleep action, Unix ns
 }
 
 func (tf *testFunction) invoke(payload string) *Response {
