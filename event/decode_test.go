@@ -120,7 +120,7 @@ func TestBodyAliasesPayload(t *testing.T) {
 	payload := readEvent(t, "function-url")
 	payload = bytes.Replace(payload, []byte(`"isBase64Encoded": false`), []byte(`"body": "plain text body", "isBase64Encoded": false`), 1)
 	r, _ := decode(t, payload)
-	body := r.Body.(*bodyReader)
+	body := r.Body
 	var b [32]byte
 	n, _ := body.Read(b[:])
 	if string(b[:n]) != "plain text body" {
