@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,15 +43,27 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 // is retried once on a fresh connection when that is safe: the method is idempotent, or the
 // request was never written (adapter.md §8). Stale pooled connections — the app closed them
 // while they sat idle — are the classic source of intermittent 502s behind LWA.
-func (a *appClient) do(req *http.Request) (*http.Response, error) {
-	var reused, wrote bool
+//
+// w records whether the transport is still writing the request: it may go on writing the body
+// after the response arrived (an app that answers before reading it), and the body may alias
+// memory the caller wants to reuse.
+func (a *appClient) do(req *http.Request, w *writes) (*http.Response, error) {
+	var reused, wrote atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GotConn:      func(i httptrace.GotConnInfo) { reused = i.Reused },
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true },
+		// Each attempt gets a connection, then writes; WroteRequest reports the end of every
+		// write, failed or not.
+		GotConn: func(i httptrace.GotConnInfo) {
+			reused.Store(i.Reused)
+			w.pending.Add(1)
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			wrote.Store(true)
+			w.pending.Add(-1)
+		},
 	}
 	ctx := req.Context()
 	resp, err := a.pool.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	if err == nil || ctx.Err() != nil || !reused || !(idempotent(req.Method) || !wrote) {
+	if err == nil || ctx.Err() != nil || !reused.Load() || !(idempotent(req.Method) || !wrote.Load()) {
 		return resp, err
 	}
 	if req.Body != nil && req.Body != http.NoBody {
@@ -64,8 +77,15 @@ func (a *appClient) do(req *http.Request) (*http.Response, error) {
 		req = req.Clone(ctx)
 		req.Body = body
 	}
-	return a.fresh.RoundTrip(req)
+	return a.fresh.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
 }
+
+// writes counts the request writes in progress.
+type writes struct{ pending atomic.Int32 }
+
+// done reports whether no write of the request can still be reading its body. Call it once the
+// response has been handled: no new attempt starts after that.
+func (w *writes) done() bool { return w.pending.Load() == 0 }
 
 // idempotent reports whether repeating method is harmless (RFC 9110 §9.2.2).
 func idempotent(method string) bool {

@@ -23,6 +23,7 @@ type builder struct {
 	// repeated, building the header map needs no lookups.
 	seen    [4]uint64
 	repeats bool
+	inPlace bool // the body may be unescaped over the payload (DecodeInPlace)
 }
 
 // header is one header field: name and value are [off,end) ranges of builder.buf, or key is
@@ -507,6 +508,12 @@ func (b *builder) body(n, flag int32, src Source) ([]byte, error) {
 	if !b64 {
 		if !esc {
 			return raw[:len(raw):len(raw)], nil // aliases the payload: no copy
+		}
+		if b.inPlace {
+			// Every escape is at least as long as what it stands for, and appendUnescaped
+			// reads each one before writing its result, so the output never overtakes the
+			// input.
+			return appendUnescaped(raw[:0:len(raw)], raw), nil
 		}
 		return appendUnescaped(make([]byte, 0, len(raw)), raw), nil
 	}

@@ -136,7 +136,7 @@ func (c *Client) Next(ctx context.Context) (*Invocation, error) {
 // declared, else through a pooled buffer, so a chunked event costs one allocation too.
 func readBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= MaxRequestSize*4 {
-		b := make([]byte, n)
+		b := payloadBuffer(int(n))
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
 			return nil, err
 		}
