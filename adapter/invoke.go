@@ -393,4 +393,3 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	l.n -= len(p)
 	return l.w.Write(p)
 }
-
