@@ -1,6 +1,9 @@
 package adapter
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -24,7 +27,7 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 		// Never through HTTP_PROXY: the app is local, and the environment's proxy settings are
 		// the app's business.
 		Proxy:       nil,
-		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		DialContext: dialApp,
 		// One idle connection per concurrent invocation, plus the readiness check's.
 		MaxIdleConnsPerHost: c.Function.MaxConcurrency + 1,
 		IdleConnTimeout:     c.PoolIdleTimeout,
@@ -37,6 +40,36 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 		ReadBufferSize:     32 << 10,
 		WriteBufferSize:    32 << 10,
 	}
+}
+
+var appDialer = &net.Dialer{Timeout: 10 * time.Second}
+
+func dialApp(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := appDialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return appConn{c}, nil
+}
+
+// appConn is a connection to the app that sends a request body held in memory with one write.
+// net/http copies a body with a known length as io.LimitReader(body, length) into the
+// connection; a *net.TCPConn then copies that through a fresh 32 KiB buffer, one write per
+// 32 KiB. The decoded event body is a *bytes.Reader (event.Decode), so the whole rest of it can
+// go straight from the event's memory to the socket.
+type appConn struct{ net.Conn }
+
+func (c appConn) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if br, ok := lr.R.(*bytes.Reader); ok && int64(br.Len()) <= lr.N {
+			n, err := br.WriteTo(c.Conn)
+			lr.N -= n
+			return n, err
+		}
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(struct{ io.Writer }{c.Conn}, r, *buf)
 }
 
 // do sends req. A request that fails on a reused keep-alive connection before any response byte
