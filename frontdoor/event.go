@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
 // The events each front door sends (events.md §5). Field order follows AWS's own samples so a
@@ -155,7 +157,7 @@ func splitStage(path, stage string) string {
 
 func (d *door) restEvent(in *incoming) ([]byte, gatewayIDs, error) {
 	path := splitStage(in.path, d.cfg.Stage)
-	ids := gatewayIDs{requestID: newUUID(), extendedRequestID: newShortID()}
+	ids := gatewayIDs{requestID: runtimeapi.NewRequestID(), extendedRequestID: newShortID()}
 	ev := restEvent{
 		Resource:          "/{proxy+}",
 		Path:              path,
@@ -228,7 +230,7 @@ func (d *door) v2Event(in *incoming) ([]byte, gatewayIDs, error) {
 		// A Function URL keeps the path encoded and the Cookie header; its domain is always the
 		// lambda-url one, which is also how decoders tell it from an HTTP API.
 		ev.RawPath = in.path
-		ids.requestID = newUUID()
+		ids.requestID = runtimeapi.NewRequestID()
 		domainName, prefix = d.urlID+".lambda-url."+d.cfg.Region+".on.aws", d.urlID
 	case d.cfg.RawPathEncoded:
 		ev.RawPath = in.path

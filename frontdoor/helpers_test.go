@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/slipway-dev/slipway/local"
+	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
 // fakeFn is an in-test function: it records every invocation and answers with respond.
@@ -58,7 +59,7 @@ func (f *fakeFn) lastReq() *local.Request {
 // result answers every invocation with the given result JSON.
 func result(s string) func(*local.Request) (*local.Response, error) {
 	return func(*local.Request) (*local.Response, error) {
-		return &local.Response{RequestID: newUUID(), ExecutedVersion: "$LATEST",
+		return &local.Response{RequestID: runtimeapi.NewRequestID(), ExecutedVersion: "$LATEST",
 			Body: io.NopCloser(strings.NewReader(s)), ContentType: "application/json"}, nil
 	}
 }
@@ -66,7 +67,7 @@ func result(s string) func(*local.Request) (*local.Response, error) {
 // failed answers every invocation with a failure of this class.
 func failed(kind local.Failure, errorType string) func(*local.Request) (*local.Response, error) {
 	return func(*local.Request) (*local.Response, error) {
-		return &local.Response{RequestID: newUUID(), Failure: kind, ErrorType: errorType,
+		return &local.Response{RequestID: runtimeapi.NewRequestID(), Failure: kind, ErrorType: errorType,
 			Body: io.NopCloser(strings.NewReader(`{"errorMessage":"boom","errorType":"` + errorType + `"}`))}, nil
 	}
 }

@@ -3,8 +3,6 @@ package frontdoor
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
-	"fmt"
 	"time"
 )
 
@@ -29,23 +27,10 @@ func randomAlnum(n int) string {
 	return string(b)
 }
 
-// newUUID returns a random (version 4) UUID in lower case.
-func newUUID() string {
-	b := randomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // newShortID returns a 16-character base64-style id such as "JKJaXmPLvHcESHA=", the form of REST's
 // extendedRequestId and the HTTP API's requestId.
 func newShortID() string {
 	return base64.URLEncoding.EncodeToString(randomBytes(11))
-}
-
-// newTraceRoot returns an X-Ray root trace header "Root=1-{8 hex epoch seconds}-{24 hex}".
-func newTraceRoot(now time.Time) string {
-	return fmt.Sprintf("Root=1-%08x-%s", now.Unix(), hex.EncodeToString(randomBytes(12)))
 }
 
 // requestTime formats t as the services' requestTime/time: "02/Jan/2006:15:04:05 +0000", UTC.

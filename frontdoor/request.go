@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
 // Headers a service adds to every request before it builds the event (events.md §2, §5).
@@ -111,7 +113,7 @@ var traceSampled = regexp.MustCompile(`(?:^|;)\s*Sampled=([01])\s*(?:;|$)`)
 func traceIDs(sent string, now time.Time) (header, invocation string) {
 	root := traceRoot.FindStringSubmatch(sent)
 	if root == nil {
-		header = newTraceRoot(now)
+		header = runtimeapi.NewTraceRoot(now)
 		root = traceRoot.FindStringSubmatch(header)
 	} else {
 		header = sent

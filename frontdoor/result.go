@@ -40,6 +40,20 @@ type resultFields struct {
 }
 
 // decodeObject decodes a result that must be a JSON object.
+// body returns the result's body, its base64 undone when isBase64Encoded is true and decode is
+// set.
+func (f *resultFields) body(decode bool) ([]byte, error) {
+	body, err := stringField("body", f.Body)
+	if err != nil {
+		return nil, err
+	}
+	b64, err := boolField("isBase64Encoded", f.IsBase64Encoded)
+	if err != nil {
+		return nil, err
+	}
+	return decodeBody(body, b64 && decode)
+}
+
 func decodeObject(raw []byte) (*resultFields, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
@@ -231,18 +245,10 @@ func parseRESTResult(raw []byte, binaryTypes []string, accept string) (*reply, e
 	if err := multiHeaders(f.MultiValueHeaders, r.header); err != nil {
 		return nil, err
 	}
-	body, err := stringField("body", f.Body)
-	if err != nil {
-		return nil, err
-	}
-	b64, err := boolField("isBase64Encoded", f.IsBase64Encoded)
-	if err != nil {
-		return nil, err
-	}
-	if b64 && !acceptMatches(binaryTypes, accept) && !matchesMediaType(binaryTypes, r.header.Get(headerContentType)) {
-		b64 = false
-	}
-	if r.body, err = decodeBody(body, b64); err != nil {
+	// REST decodes a base64 body only for a binary media type; otherwise the client gets the
+	// base64 text, as on AWS.
+	decode := acceptMatches(binaryTypes, accept) || matchesMediaType(binaryTypes, r.header.Get(headerContentType))
+	if r.body, err = f.body(decode); err != nil {
 		return nil, err
 	}
 	if r.header.Get(headerContentType) == "" {
@@ -289,15 +295,7 @@ func parseV2Result(raw []byte) (*reply, error) {
 			}
 		}
 	}
-	body, err := stringField("body", f.Body)
-	if err != nil {
-		return nil, err
-	}
-	b64, err := boolField("isBase64Encoded", f.IsBase64Encoded)
-	if err != nil {
-		return nil, err
-	}
-	if r.body, err = decodeBody(body, b64); err != nil {
+	if r.body, err = f.body(true); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -328,15 +326,7 @@ func parseALBResult(raw []byte, multi bool) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := stringField("body", f.Body)
-	if err != nil {
-		return nil, err
-	}
-	b64, err := boolField("isBase64Encoded", f.IsBase64Encoded)
-	if err != nil {
-		return nil, err
-	}
-	if r.body, err = decodeBody(body, b64); err != nil {
+	if r.body, err = f.body(true); err != nil {
 		return nil, err
 	}
 	return r, nil

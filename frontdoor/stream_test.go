@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/slipway-dev/slipway/local"
+	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
 // streamFn answers with a streaming response whose body the test writes through the pipe it sends.
@@ -17,7 +18,7 @@ func streamFn(pipes chan<- *io.PipeWriter) func(*local.Request) (*local.Response
 	return func(*local.Request) (*local.Response, error) {
 		pr, w := io.Pipe()
 		pipes <- w
-		return &local.Response{RequestID: newUUID(), Streaming: true, Body: pr,
+		return &local.Response{RequestID: runtimeapi.NewRequestID(), Streaming: true, Body: pr,
 			ContentType: "application/vnd.awslambda.http-integration-response",
 			StreamError: func() error { return nil }}, nil
 	}
@@ -78,7 +79,7 @@ func TestStreamingMidStreamErrorTruncates(t *testing.T) {
 		pr, pw := io.Pipe()
 		pipes <- pw
 		var serr error
-		return &local.Response{RequestID: newUUID(), Streaming: true, Body: pr,
+		return &local.Response{RequestID: runtimeapi.NewRequestID(), Streaming: true, Body: pr,
 			StreamError: func() error {
 				select {
 				case serr = <-failure:
@@ -131,7 +132,7 @@ func TestStreamingInvalidResponses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			td := startDoor(t, Config{Kind: URL, Streaming: true}, func(*local.Request) (*local.Response, error) {
-				return &local.Response{RequestID: newUUID(), Streaming: true,
+				return &local.Response{RequestID: runtimeapi.NewRequestID(), Streaming: true,
 					Body:        io.NopCloser(strings.NewReader(tc.stream)),
 					StreamError: func() error { return tc.err }}, nil
 			})
@@ -153,7 +154,7 @@ func TestStreamingModeMismatch(t *testing.T) {
 	})
 	t.Run("streaming function behind a buffered URL", func(t *testing.T) {
 		td := startDoor(t, Config{Kind: URL}, func(*local.Request) (*local.Response, error) {
-			return &local.Response{RequestID: newUUID(), Streaming: true,
+			return &local.Response{RequestID: runtimeapi.NewRequestID(), Streaming: true,
 				Body: io.NopCloser(strings.NewReader(`{"statusCode":200}` + "\x00\x00\x00\x00\x00\x00\x00\x00hi"))}, nil
 		})
 		resp, _ := td.get(t, "/", nil)
@@ -184,7 +185,7 @@ func TestStreamingClientGoneClosesBody(t *testing.T) {
 				time.Sleep(time.Millisecond)
 			}
 		}()
-		return &local.Response{RequestID: newUUID(), Streaming: true, Body: pr}, nil
+		return &local.Response{RequestID: runtimeapi.NewRequestID(), Streaming: true, Body: pr}, nil
 	})
 	resp, err := td.srv.Client().Get(td.srv.URL + "/")
 	if err != nil {

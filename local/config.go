@@ -41,6 +41,10 @@ type Config struct {
 	// (environments run side by side, so a web app cannot use a fixed port). Variables in Env
 	// win over the assigned port.
 	AssignPorts bool
+	// OnReport, if set, receives every invocation's REPORT data as its REPORT line is written
+	// (slipway local --report), before Response.Log returns. It is called from concurrent
+	// invocations on their way back to the pool, so it must be safe for concurrent use and quick.
+	OnReport func(Record)
 }
 
 // Defaults and limits of a Config.

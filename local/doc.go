@@ -7,7 +7,9 @@
 // new one while the pool is below its concurrency, or are throttled. Timeouts and crashes kill
 // the environment's processes and replace it; logs look like CloudWatch's, with a REPORT line
 // carrying the measured memory and an estimated cost (package pricing). InvokeAPI serves the
-// Lambda Invoke API for a Function.
+// Lambda Invoke API for a Function. Every REPORT also feeds the session's Stats (WriteSummary
+// turns them into the "Lambda or Fargate?" summary) and Config.OnReport (a ReportWriter keeps
+// them as CSV or JSON).
 //
 // No process outlives the Function, even when the process holding it is killed with SIGKILL
 // (Linux): an environment's processes run under a small supervisor — the program itself,

@@ -373,7 +373,9 @@ func (e *environment) complete(inv *invocation) {
 	inv.timer.Stop()
 	e.drainOutput()
 	lines := appendEnd(nil, inv.id)
-	lines = appendReport(lines, e.report(inv, end.Sub(inv.start), "", ""))
+	r := e.report(inv, end.Sub(inv.start), "", "")
+	lines = appendReport(lines, r)
+	e.f.recordReport(r, inv.start, inv.failed, inv.errorType)
 	e.finishLog(inv, lines)
 
 	e.mu.Lock()
@@ -539,6 +541,7 @@ func (e *environment) failOne(inv *invocation, f Failure, errorType, msg string,
 	}
 	r.maxUsedMB = mem
 	lines = appendReport(lines, r)
+	e.f.recordReport(r, inv.start, f, errorType)
 	e.finishLog(inv, lines)
 
 	e.mu.Lock()

@@ -167,7 +167,7 @@ func (e *environment) serveRegister(w http.ResponseWriter, r *http.Request) {
 		apiError(w, status, errType, msg)
 		return
 	}
-	x := &extension{id: newRequestID(), name: name, external: external, subscribed: events, ch: make(chan extEvent, 16)}
+	x := &extension{id: runtimeapi.NewRequestID(), name: name, external: external, subscribed: events, ch: make(chan extEvent, 16)}
 	for _, ev := range []string{runtimeapi.EventInvoke, runtimeapi.EventShutdown} {
 		if events[ev] {
 			x.eventNames = append(x.eventNames, ev)
@@ -246,7 +246,7 @@ func (e *environment) serveExtensionNext(w http.ResponseWriter, r *http.Request)
 		}
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
-		h.Set(runtimeapi.HeaderExtensionEventID, newRequestID())
+		h.Set(runtimeapi.HeaderExtensionEventID, runtimeapi.NewRequestID())
 		w.WriteHeader(http.StatusOK)
 		w.Write(ev.body)
 	case <-r.Context().Done():

@@ -37,6 +37,8 @@ type Function struct {
 	stop     chan struct{} // closed by Shutdown
 	stopOnce sync.Once
 	reaperWG sync.WaitGroup
+
+	session session // what the summary of the session reports (Stats)
 }
 
 // asyncQueue is how many Event invocations may wait; beyond it Invoke throttles them.
@@ -56,6 +58,7 @@ func New(cfg Config) (*Function, error) {
 		stop:  make(chan struct{}),
 		spare: make(chan *procGroup, 1),
 	}
+	f.session.since = time.Now()
 	if f.extensions, err = findExtensions(cfg.ExtensionsDir); err != nil {
 		return nil, err
 	}
@@ -135,6 +138,7 @@ func (f *Function) Invoke(ctx context.Context, req *Request) (*Response, error) 
 		select {
 		case f.async <- inv:
 		default:
+			f.session.throttled()
 			return nil, ErrThrottled
 		}
 		return &Response{RequestID: inv.id, ExecutedVersion: latest, Body: emptyBody{},
@@ -143,7 +147,11 @@ func (f *Function) Invoke(ctx context.Context, req *Request) (*Response, error) 
 	if len(req.Payload) > runtimeapi.MaxRequestSize {
 		return nil, &limitError{fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", runtimeapi.MaxRequestSize)}
 	}
-	return f.run(ctx, newInvocation(req, time.Now()))
+	r, err := f.run(ctx, newInvocation(req, time.Now()))
+	if err == ErrThrottled {
+		f.session.throttled()
+	}
+	return r, err
 }
 
 // run assigns inv to an environment (initialising a new one when needed) and waits for its
@@ -231,8 +239,9 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 		body = errorBody("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, elapsed.Seconds()))
 	}
 	lines = appendEnd(lines, inv.id)
-	lines = appendReport(lines, &report{requestID: inv.id, duration: time.Since(start), memoryMB: f.cfg.MemoryMB,
-		status: status, errorType: errType, arch: f.cfg.Arch, region: f.cfg.Region})
+	r := &report{requestID: inv.id, duration: time.Since(start), memoryMB: f.cfg.MemoryMB,
+		status: status, errorType: errType, arch: f.cfg.Arch, region: f.cfg.Region}
+	lines = appendReport(lines, r)
 	env.mu.Lock()
 	head := env.initLog
 	env.initLog = nil
@@ -240,10 +249,11 @@ func (f *Function) initEnvironment(env *environment, inv *invocation) (*environm
 	inv.log.append(head)
 	f.sink.write(lines)
 	inv.log.append(lines)
-	close(inv.log.done)
 	if fl.errorType == "" {
 		fl.errorType = errType
 	}
+	f.recordReport(r, start, failure, fl.errorType)
+	close(inv.log.done)
 	inv.deliver(failureResponse(failure, fl.errorType, body))
 	return env, false
 }

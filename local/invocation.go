@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
 // invocation is one invocation on its way through an environment.
@@ -48,7 +50,7 @@ type invocation struct {
 
 func newInvocation(req *Request, now time.Time) *invocation {
 	inv := &invocation{
-		id:       newRequestID(),
+		id:       runtimeapi.NewRequestID(),
 		payload:  req.Payload,
 		traceID:  req.TraceID,
 		tenantID: req.TenantID,
@@ -59,7 +61,7 @@ func newInvocation(req *Request, now time.Time) *invocation {
 		inv.payload = []byte("{}")
 	}
 	if inv.traceID == "" {
-		inv.traceID = newTraceID(now)
+		inv.traceID = runtimeapi.NewTraceID(now)
 	}
 	if len(req.ClientContext) > 0 {
 		inv.clientCx = string(compactJSON(req.ClientContext))

@@ -65,7 +65,7 @@ func (a *invokeAPI) writeFault(w http.ResponseWriter, fl *apiFault) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set(headerErrorType, fl.code)
-	h.Set(headerAWSRequestID, newRequestID())
+	h.Set(headerAWSRequestID, runtimeapi.NewRequestID())
 	w.WriteHeader(fl.status)
 	w.Write(b)
 }
@@ -94,7 +94,7 @@ func (a *invokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch invType {
 	case "DryRun":
-		w.Header().Set(headerAWSRequestID, newRequestID())
+		w.Header().Set(headerAWSRequestID, runtimeapi.NewRequestID())
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case "Event":

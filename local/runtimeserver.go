@@ -220,6 +220,9 @@ func (e *environment) serveResponse(w http.ResponseWriter, r *http.Request, id s
 		return
 	case size > runtimeapi.MaxResponseSize:
 		msg := fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, runtimeapi.MaxResponseSize)
+		e.mu.Lock()
+		inv.failed, inv.errorType = FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge
+		e.mu.Unlock()
 		e.responded(inv, failureResponse(FailureResponseTooLarge, runtimeapi.ErrorTypeResponseTooLarge, errorBody(runtimeapi.ErrorTypeResponseTooLarge, msg)), func() {
 			apiError(w, http.StatusRequestEntityTooLarge, runtimeapi.ErrorTypeTooLarge,
 				fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", runtimeapi.MaxResponseSize))

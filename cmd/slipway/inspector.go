@@ -78,7 +78,13 @@ func serveInspector(ctx context.Context, ln net.Listener) error {
 		ConnContext:       inspector.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	fmt.Fprintf(os.Stderr, "slipway inspector listening on http://%s\n", ln.Addr())
+	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		// Inside an execution environment this port is the app's, behind the adapter: the
+		// address to open is the front door's, which slipway local printed.
+		fmt.Fprintf(os.Stderr, "inspector app ready on %s (behind the adapter)\n", ln.Addr())
+	} else {
+		fmt.Fprintf(os.Stderr, "slipway inspector listening on http://%s\n", ln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(inspector.WrapListener(ln)) }()
 	select {

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/slipway-dev/slipway/frontdoor"
 	"github.com/slipway-dev/slipway/local"
+	"github.com/slipway-dev/slipway/pricing"
 )
 
 const localUsage = `Usage: slipway local [flags] [-- CMD ARGS…]
@@ -39,6 +41,12 @@ or ALB) and the Lambda Invoke API on one address, and CloudWatch-style logs on s
 Invoke it with curl http://127.0.0.1:3000/… (the front door) or with the AWS CLI/SDKs:
   aws lambda invoke --endpoint-url http://127.0.0.1:3000 --function-name function out.json
 
+At shutdown it prints a "Lambda or Fargate?" summary of the session: invocations, cold starts,
+p50/p99 duration, billed GB-seconds, Lambda's cost per million requests at the measured average
+billed duration, and the monthly volume above which an always-on Fargate task (--fargate-*) is
+cheaper. Prices are estimates at list price, without free tiers; --report FILE keeps every
+invocation's REPORT data as CSV or JSON.
+
 Flags:
 `
 
@@ -50,6 +58,20 @@ type localFlags struct {
 	concurrency, perEnv, memory, maxAsync             int
 	timeout, initTimeout, idleTimeout, grace          durationFlag
 	env                                               multiFlag
+
+	// The session summary and report.
+	summary                              bool
+	report, reportFormat, fargateArch    string
+	fargateCPU, fargateMemory, fargateLB float64
+}
+
+// sessionOutput is what slipway local writes about the session: the summary at shutdown and,
+// with --report, a file of every invocation's REPORT data.
+type sessionOutput struct {
+	summary bool
+	opts    local.SummaryOptions
+	report  string // path, "" for none
+	format  string // local.ReportCSV, ReportJSON or ReportJSONL
 }
 
 func localCommand(args []string) int {
@@ -82,6 +104,13 @@ func localCommand(args []string) int {
 	fs.StringVar(&lf.envFile, "env-file", "", "`file` of KEY=VALUE lines for the function's environment (# comments allowed)")
 	fs.BoolVar(&lf.runtime, "runtime", false, "CMD is a Lambda runtime itself (aws-lambda-go binary, slipway.Start program, custom bootstrap), not a web app")
 	fs.StringVar(&lf.extensions, "extensions", "", "`directory` whose executables start first as external extensions (image mode: CMD runs without the adapter)")
+	fs.BoolVar(&lf.summary, "summary", true, "print the \"Lambda or Fargate?\" summary of the session at shutdown (--summary=false: don't)")
+	fs.StringVar(&lf.report, "report", "", "write every invocation's REPORT data (request id, start, durations, memory, outcome, cost) to `file`: .csv, .json or .jsonl")
+	fs.StringVar(&lf.reportFormat, "report-format", "", "`format` of --report: csv, json or jsonl (default: from the file's extension)")
+	fs.Float64Var(&lf.fargateCPU, "fargate-cpu", local.DefaultFargate.VCPU, "`vCPUs` of the always-on Fargate task the summary compares with: 0.25, 0.5, 1, 2, 4, 8 or 16")
+	fs.Float64Var(&lf.fargateMemory, "fargate-memory", local.DefaultFargate.MemoryGB, "memory of the Fargate task in `GB` (a size Fargate offers with --fargate-cpu, e.g. 1 to 4 with 0.5)")
+	fs.StringVar(&lf.fargateArch, "fargate-arch", "", "`architecture` of the Fargate task: x86_64 or arm64 (default: --arch)")
+	fs.Float64Var(&lf.fargateLB, "fargate-lb-monthly", 0, "monthly cost in `USD` of a load balancer in front of the Fargate task, added to it (default: not included)")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -94,11 +123,45 @@ func localCommand(args []string) int {
 		return 2
 	}
 	cfg, fd, err := lf.config(fs.Args())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "slipway local: %v\n", err)
-		return 2
+	if err == nil {
+		var out sessionOutput
+		if out, err = lf.sessionOutput(); err == nil {
+			return serveLocal(lf.listen, cfg, fd, out)
+		}
 	}
-	return serveLocal(lf.listen, cfg, fd)
+	fmt.Fprintf(os.Stderr, "slipway local: %v\n", err)
+	return 2
+}
+
+// sessionOutput checks the summary and report flags.
+func (lf *localFlags) sessionOutput() (sessionOutput, error) {
+	out := sessionOutput{summary: lf.summary, report: lf.report}
+	task := pricing.FargateTask{VCPU: lf.fargateCPU, MemoryGB: lf.fargateMemory, Arch: lf.fargateArch}
+	if task.Arch == "" {
+		task.Arch = lf.arch
+	}
+	if err := task.Validate(); err != nil {
+		return out, fmt.Errorf("--fargate-cpu %v --fargate-memory %v --fargate-arch %s: %v", lf.fargateCPU, lf.fargateMemory, task.Arch, err)
+	}
+	if lf.fargateLB < 0 || math.IsNaN(lf.fargateLB) || math.IsInf(lf.fargateLB, 0) {
+		return out, fmt.Errorf("--fargate-lb-monthly %v: use a monthly cost in USD, 0 or more", lf.fargateLB)
+	}
+	out.opts = local.SummaryOptions{Fargate: task, LoadBalancerMonthly: lf.fargateLB}
+	if lf.report == "" {
+		if lf.reportFormat != "" {
+			return out, errors.New("--report-format needs --report FILE")
+		}
+		return out, nil
+	}
+	format, err := local.ReportFormat(lf.report, lf.reportFormat)
+	if err != nil {
+		if lf.reportFormat != "" {
+			return out, fmt.Errorf("--report-format %q: use csv, json or jsonl", lf.reportFormat)
+		}
+		return out, fmt.Errorf("--report %s: name the file .csv, .json or .jsonl, or give --report-format", lf.report)
+	}
+	out.format = format
+	return out, nil
 }
 
 // config turns the flags into the function's and the front door's configuration, failing on
@@ -230,7 +293,23 @@ func (lf *localFlags) config(cmd []string) (local.Config, frontdoor.Config, erro
 }
 
 // serveLocal runs the function behind the front door and the Invoke API until SIGINT/SIGTERM.
-func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
+func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config, out sessionOutput) int {
+	var report *local.ReportWriter
+	var reportFile *os.File
+	if out.report != "" {
+		// Created before anything starts, so a path that cannot be written fails at once.
+		var err error
+		if reportFile, err = os.Create(out.report); err != nil {
+			fmt.Fprintf(os.Stderr, "slipway local: --report: %v\n", err)
+			return 2
+		}
+		defer reportFile.Close() // early returns; the end of the session closes it and checks
+		if report, err = local.NewReportWriter(reportFile, out.format); err != nil {
+			fmt.Fprintf(os.Stderr, "slipway local: --report: %v\n", err)
+			return 2
+		}
+		cfg.OnReport = report.Write
+	}
 	fn, err := local.New(cfg)
 	if err != nil {
 		var ce *local.ConfigError
@@ -257,6 +336,11 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 		}
 		front.ServeHTTP(w, r)
 	})
+	// Signals are caught before the address is printed: whoever waits for it and then
+	// interrupts gets the shutdown (and the summary), not an abrupt end.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "slipway local: --listen %s: %v\n", addr, err)
@@ -275,8 +359,6 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	code := 0
 	select {
 	case sig := <-sigs:
@@ -305,6 +387,21 @@ func serveLocal(addr string, cfg local.Config, fdCfg frontdoor.Config) int {
 	fn.Shutdown(ctx)
 	srv.Close()
 	<-done
+	if out.summary {
+		local.WriteSummary(os.Stderr, fn.Stats(), out.opts)
+	}
+	if report != nil {
+		err := report.Close()
+		if cerr := reportFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "slipway local: --report %s: %v\n", out.report, err)
+			code = 1
+		} else {
+			fmt.Fprintf(os.Stderr, "slipway local: --report: %d invocations written to %s\n", report.Rows(), out.report)
+		}
+	}
 	fmt.Fprintln(os.Stderr, "slipway local: stopped")
 	return code
 }

@@ -9,30 +9,58 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/slipway-dev/slipway/adapter"
 	"github.com/slipway-dev/slipway/runtimeapi"
 )
 
-const runUsage = `Usage: slipway run [--] CMD [ARGS…]
+const runIntro = `Usage: slipway run [--] CMD [ARGS…]
 
 Runs CMD, a web server listening on $AWS_LWA_PORT (or $PORT, default 8080), behind the Lambda
-Runtime API. Configured like AWS Lambda Web Adapter (AWS_LWA_* variables). Off Lambda (no
-AWS_LAMBDA_RUNTIME_API) it simply execs CMD, so the same image runs on Fargate, EC2 or a laptop.
+Runtime API: each Lambda event becomes an HTTP request to it, each reply the Lambda response.
+Off Lambda (no AWS_LAMBDA_RUNTIME_API) it simply execs CMD, so the same image runs on Fargate,
+EC2 or a laptop. Copied into /opt/extensions and started without arguments, it is the extension
+of a container image whose CMD is the app.
+
+Configuration — the variables of AWS Lambda Web Adapter (legacy names in brackets):
 `
+
+const runOutro = `
+An invalid value stops slipway at start with a message naming the variable and what it accepts.
+Try it locally: slipway local -- CMD [ARGS…]
+`
+
+// runUsage is the help of `slipway run`, with the adapter's variable table.
+func runUsage() string {
+	var b strings.Builder
+	b.WriteString(runIntro)
+	for _, v := range adapter.Variables {
+		b.WriteString("  " + v.Name)
+		if v.Legacy != "" {
+			b.WriteString(" [" + v.Legacy + "]")
+		}
+		if v.Default != "" {
+			b.WriteString("  (default " + v.Default + ")")
+		}
+		b.WriteString("\n        " + v.Help + "\n")
+	}
+	b.WriteString(runOutro)
+	return b.String()
+}
 
 func runCommand(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help":
-			fmt.Print(runUsage)
+			fmt.Print(runUsage())
 			return 0
 		case "--":
 			args = args[1:]
 		}
 	}
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, runUsage)
+		fmt.Fprint(os.Stderr, runUsage())
 		return 2
 	}
 	return adapter.RunWrapper(args)

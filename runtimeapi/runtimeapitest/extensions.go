@@ -116,7 +116,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidRequest", `body must be {"events":[...]}`)
 		return
 	}
-	ext := &extension{name: name, id: newUUID(), notify: make(chan struct{}, 1)}
+	ext := &extension{name: name, id: runtimeapi.NewRequestID(), notify: make(chan struct{}, 1)}
 	for _, ev := range req.Events {
 		switch ev {
 		case runtimeapi.EventInvoke:
@@ -193,7 +193,7 @@ func (s *Server) extensionNext(w http.ResponseWriter, r *http.Request) {
 		if ev != nil {
 			b, _ := json.Marshal(ev)
 			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set(runtimeapi.HeaderExtensionEventID, newUUID())
+			w.Header().Set(runtimeapi.HeaderExtensionEventID, runtimeapi.NewRequestID())
 			w.Write(b)
 			return
 		}

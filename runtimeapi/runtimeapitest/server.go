@@ -10,12 +10,9 @@ package runtimeapitest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -246,7 +243,7 @@ func newInvocation(ctx context.Context, payload []byte, opts *InvokeOptions) *in
 		inv.opts = *opts
 	}
 	if inv.opts.RequestID == "" {
-		inv.opts.RequestID = newUUID()
+		inv.opts.RequestID = runtimeapi.NewRequestID()
 	}
 	if inv.opts.Timeout == 0 {
 		inv.opts.Timeout = DefaultTimeout
@@ -255,7 +252,7 @@ func newInvocation(ctx context.Context, payload []byte, opts *InvokeOptions) *in
 		inv.opts.FunctionARN = DefaultFunctionARN
 	}
 	if inv.opts.TraceID == "" {
-		inv.opts.TraceID = newTraceID()
+		inv.opts.TraceID = runtimeapi.NewTraceID(time.Now())
 	}
 	inv.id = inv.opts.RequestID
 	return inv
@@ -265,32 +262,4 @@ func (inv *invocation) finish(r *Result) {
 	r.RequestID = inv.id
 	inv.result = r
 	close(inv.done)
-}
-
-// newUUID returns a random (version 4) UUID in lower case.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
-
-// newTraceID returns an X-Ray trace header: Root=1-{epoch s}-{24 hex};Parent={16 hex};Sampled=0.
-func newTraceID() string {
-	var b [20]byte
-	rand.Read(b[:])
-	epoch := strconv.FormatInt(time.Now().Unix(), 16)
-	return "Root=1-" + epoch + "-" + hex.EncodeToString(b[:12]) +
-		";Parent=" + hex.EncodeToString(b[12:]) + ";Sampled=0"
 }
