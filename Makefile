@@ -2,7 +2,9 @@
 #
 #   make test        everything CI runs: set-up, vet, staticcheck, unit + end-to-end tests in every
 #                    module, short fuzz runs. Needs only Go, Node/npm and Python 3.
-#   make bench       regenerate BENCHMARKS.md (long; loopback only)
+#   make bench       run every benchmark and regenerate BENCHMARKS.md, docs/benchmarks.svg and the raw
+#                    outputs in docs/bench/ (about 10 min on 2 cores; loopback only)
+#   make bench-smoke every benchmark once, and the report from those results (part of make test)
 #   make fuzz        long fuzz runs (FUZZTIME=5m per target)
 
 GO          ?= go
@@ -10,9 +12,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 10s
 MODULES     := . bench conformance
 
-.PHONY: test setup vet lint unit fuzz-short fuzz bench build
+.PHONY: test setup vet lint unit fuzz-short fuzz bench bench-smoke build
 
-test: setup vet lint unit fuzz-short
+test: setup vet lint unit fuzz-short bench-smoke
 
 build:
 	$(GO) build -o bin/slipway ./cmd/slipway
@@ -40,5 +42,10 @@ fuzz-short:
 fuzz:
 	@./scripts/fuzz $${FUZZTIME:-5m}
 
+# bench regenerates BENCHMARKS.md from a full run; bench-smoke proves that every benchmark and the
+# report still work (-benchtime 1x, under a minute) and changes no file.
 bench:
 	@./scripts/bench
+
+bench-smoke:
+	@./scripts/bench -smoke
