@@ -386,16 +386,12 @@ func TestConcurrencyAndThrottling(t *testing.T) {
 	// N slow invocations take about one invocation's time because they run at the same time:
 	// every sleep overlaps every other (checked on the runtimes' own clocks, so a loaded machine
 	// cannot fake or hide it).
-	var latestStart, earliestEnd int64 = 0, 1<<63 - 1
+	var intervals [][]int64
 	for _, r := range warm {
-		if len(r.Slept) != 2 {
-			t.Fatalf("reply without its sleep interval: %+v", r)
-		}
-		latestStart, earliestEnd = max(latestStart, r.Slept[0]), min(earliestEnd, r.Slept[1])
+		intervals = append(intervals, r.Slept)
 	}
-	if latestStart >= earliestEnd {
-		t.Errorf("the %d sleeps did not all run at once: the last started %v after the first ended",
-			n, time.Duration(latestStart-earliestEnd))
+	if !allOverlap(intervals) {
+		t.Errorf("the %d sleeps did not all run at once: %v", n, intervals)
 	}
 	for _, round := range [][]int{pids(cold), pids(warm)} {
 		for i := 1; i < len(round); i++ {
@@ -425,14 +421,7 @@ func TestPerEnvironmentConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 	// The three sleeps ran at once in the one environment: their intervals share an instant.
-	var latestStart, earliestEnd int64 = 0, 1<<63 - 1
-	for _, s := range slept {
-		if len(s) != 2 {
-			t.Fatalf("reply without its sleep interval: %v", slept)
-		}
-		latestStart, earliestEnd = max(latestStart, s[0]), min(earliestEnd, s[1])
-	}
-	if latestStart >= earliestEnd {
+	if !allOverlap(slept[:]) {
 		t.Errorf("3 invocations in one environment did not run at once: %v", slept)
 	}
 	if pids[0] != pids[1] || pids[1] != pids[2] {
