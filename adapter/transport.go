@@ -1,10 +1,14 @@
 package adapter
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,7 +27,7 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 		// Never through HTTP_PROXY: the app is local, and the environment's proxy settings are
 		// the app's business.
 		Proxy:       nil,
-		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		DialContext: dialApp,
 		// One idle connection per concurrent invocation, plus the readiness check's.
 		MaxIdleConnsPerHost: c.Function.MaxConcurrency + 1,
 		IdleConnTimeout:     c.PoolIdleTimeout,
@@ -38,19 +42,61 @@ func newAppTransport(c *Config, noReuse bool) *http.Transport {
 	}
 }
 
+var appDialer = &net.Dialer{Timeout: 10 * time.Second}
+
+func dialApp(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := appDialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return appConn{c}, nil
+}
+
+// appConn is a connection to the app that sends a request body held in memory with one write.
+// net/http copies a body with a known length as io.LimitReader(body, length) into the
+// connection; a *net.TCPConn then copies that through a fresh 32 KiB buffer, one write per
+// 32 KiB. The decoded event body is a *bytes.Reader (event.Decode), so the whole rest of it can
+// go straight from the event's memory to the socket.
+type appConn struct{ net.Conn }
+
+func (c appConn) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if br, ok := lr.R.(*bytes.Reader); ok && int64(br.Len()) <= lr.N {
+			n, err := br.WriteTo(c.Conn)
+			lr.N -= n
+			return n, err
+		}
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(struct{ io.Writer }{c.Conn}, r, *buf)
+}
+
 // do sends req. A request that fails on a reused keep-alive connection before any response byte
 // is retried once on a fresh connection when that is safe: the method is idempotent, or the
 // request was never written (adapter.md §8). Stale pooled connections — the app closed them
 // while they sat idle — are the classic source of intermittent 502s behind LWA.
-func (a *appClient) do(req *http.Request) (*http.Response, error) {
-	var reused, wrote bool
+//
+// w records whether the transport is still writing the request: it may go on writing the body
+// after the response arrived (an app that answers before reading it), and the body may alias
+// memory the caller wants to reuse.
+func (a *appClient) do(req *http.Request, w *writes) (*http.Response, error) {
+	var reused, wrote atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GotConn:      func(i httptrace.GotConnInfo) { reused = i.Reused },
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true },
+		// Each attempt gets a connection, then writes; WroteRequest reports the end of every
+		// write, failed or not.
+		GotConn: func(i httptrace.GotConnInfo) {
+			reused.Store(i.Reused)
+			w.pending.Add(1)
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			wrote.Store(true)
+			w.pending.Add(-1)
+		},
 	}
 	ctx := req.Context()
 	resp, err := a.pool.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	if err == nil || ctx.Err() != nil || !reused || !(idempotent(req.Method) || !wrote) {
+	if err == nil || ctx.Err() != nil || !reused.Load() || !(idempotent(req.Method) || !wrote.Load()) {
 		return resp, err
 	}
 	if req.Body != nil && req.Body != http.NoBody {
@@ -64,8 +110,15 @@ func (a *appClient) do(req *http.Request) (*http.Response, error) {
 		req = req.Clone(ctx)
 		req.Body = body
 	}
-	return a.fresh.RoundTrip(req)
+	return a.fresh.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
 }
+
+// writes counts the request writes in progress.
+type writes struct{ pending atomic.Int32 }
+
+// done reports whether no write of the request can still be reading its body. Call it once the
+// response has been handled: no new attempt starts after that.
+func (w *writes) done() bool { return w.pending.Load() == 0 }
 
 // idempotent reports whether repeating method is harmless (RFC 9110 §9.2.2).
 func idempotent(method string) bool {

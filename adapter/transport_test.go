@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -106,7 +107,7 @@ func TestStaleConnectionRetried(t *testing.T) {
 	defer c.close()
 	for _, method := range []string{"GET", "PUT", "DELETE", "GET"} {
 		req, _ := http.NewRequestWithContext(context.Background(), method, "http://"+addr+"/", strings.NewReader("body"))
-		resp, err := c.do(req)
+		resp, err := c.do(req, new(writes))
 		if err != nil {
 			t.Fatalf("%s on a stale connection surfaced an error: %v", method, err)
 		}
@@ -128,7 +129,7 @@ func TestStaleConnectionPostNotReplayed(t *testing.T) {
 	post := func() error {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/", io.NopCloser(strings.NewReader("charge the card")))
 		req.ContentLength = 15
-		resp, err := c.do(req)
+		resp, err := c.do(req, new(writes))
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -146,4 +147,70 @@ func TestStaleConnectionPostNotReplayed(t *testing.T) {
 	if n := requests.Load(); n != 1 {
 		t.Errorf("server answered %d requests, want 1", n)
 	}
+}
+
+// An app may answer before it has read the request body, and the transport may still be
+// reading the body to send it when the caller is done with the response. The body aliases the
+// event's memory, which is reused once writes say done: they must not while the body is read.
+func TestWritesPendingWhileTheBodyIsSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		io.Copy(io.Discard, req.Body)
+	}()
+	c := newAppClient(&Config{PoolIdleTimeout: time.Minute})
+	defer c.close()
+	body := &stallingReader{data: bytes.Repeat([]byte("x"), 64<<10), stalled: make(chan struct{}), release: make(chan struct{})}
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/", body)
+	req.ContentLength = 1 << 20
+	var w writes
+	resp, err := c.do(req, &w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	<-body.stalled
+	if w.done() {
+		t.Error("writes say done while the transport is reading the body")
+	}
+	close(body.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.done() {
+		if time.Now().After(deadline) {
+			t.Fatal("writes never finished")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// stallingReader yields data, then blocks in Read until released, then fails.
+type stallingReader struct {
+	data             []byte
+	stalled, release chan struct{}
+}
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	if len(s.data) > 0 {
+		n := copy(p, s.data)
+		s.data = s.data[n:]
+		return n, nil
+	}
+	close(s.stalled)
+	<-s.release
+	return 0, io.ErrUnexpectedEOF
 }

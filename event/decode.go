@@ -97,6 +97,19 @@ func (e *Event) DecodeRequestContext(v any) error {
 // header, including X-Forwarded-* exactly as the source sent them. RequestURI is set, so a
 // client forwarding the request must clear it.
 func (d *Decoder) Decode(ctx context.Context, payload []byte) (*http.Request, *Event, error) {
+	return d.decode(ctx, payload, false)
+}
+
+// DecodeInPlace is Decode for a caller that owns payload and has no further use for it as an
+// event: a text body with JSON escapes is unescaped over the body's own bytes in payload (that
+// only ever shrinks it) instead of into a copy, so a large body costs no allocation. Bytes of
+// payload outside the body member are left as they were; the request body and
+// Event.RequestContext alias payload as with Decode.
+func (d *Decoder) DecodeInPlace(ctx context.Context, payload []byte) (*http.Request, *Event, error) {
+	return d.decode(ctx, payload, true)
+}
+
+func (d *Decoder) decode(ctx context.Context, payload []byte, inPlace bool) (*http.Request, *Event, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -107,6 +120,7 @@ func (d *Decoder) Decode(ctx context.Context, payload []byte) (*http.Request, *E
 	defer b.release()
 	b.sc.reset(payload)
 	b.f = fields{}
+	b.inPlace = inPlace
 	if err := b.sc.scanEvent(&b.f); err != nil {
 		return nil, nil, err
 	}

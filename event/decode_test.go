@@ -120,7 +120,7 @@ func TestBodyAliasesPayload(t *testing.T) {
 	payload := readEvent(t, "function-url")
 	payload = bytes.Replace(payload, []byte(`"isBase64Encoded": false`), []byte(`"body": "plain text body", "isBase64Encoded": false`), 1)
 	r, _ := decode(t, payload)
-	body := r.Body.(*bodyReader)
+	body := r.Body
 	var b [32]byte
 	n, _ := body.Read(b[:])
 	if string(b[:n]) != "plain text body" {
@@ -329,5 +329,49 @@ func TestServeDecodedRequest(t *testing.T) {
 		`"body":"{\"rest\":\"x%y\",\"a\":[\"1\" \"2\"],\"cookie\":\"v2\",\"len\":29}","isBase64Encoded":false}`
 	if string(out) != want {
 		t.Errorf("response\n%s\nwant\n%s", out, want)
+	}
+}
+
+// DecodeInPlace unescapes a body over the payload's own bytes: same request as Decode, no copy
+// of the body, and the rest of the payload untouched.
+func TestDecodeInPlace(t *testing.T) {
+	d, _ := NewDecoder(Options{})
+	for _, body := range []string{
+		`plain`,
+		`{\"a\":\"b\"}\n`,
+		`tab\there \\ slash\/ \u00e9\u4e16 pair \ud83d\ude00 lone \ud800 end`,
+		`\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"`,
+		strings.Repeat(`abcdefgh\"`, 1000),
+	} {
+		base := readEvent(t, "function-url")
+		payload := bytes.Replace(base, []byte(`"isBase64Encoded": false`), []byte(`"body": "`+body+`", "isBase64Encoded": false`), 1)
+		r, ev, err := d.Decode(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := io.ReadAll(r.Body)
+		owned := bytes.Clone(payload)
+		ri, evi, err := d.DecodeInPlace(context.Background(), owned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(ri.Body)
+		if !bytes.Equal(got, want) || ri.ContentLength != int64(len(want)) {
+			t.Errorf("body %q: in place %q, want %q", body, got, want)
+		}
+		if !bytes.Equal(evi.RequestContext, ev.RequestContext) {
+			t.Errorf("body %q: requestContext changed", body)
+		}
+		rq := (*request)(unsafe.Pointer(ri))
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(owned)))
+		if p := uintptr(unsafe.Pointer(unsafe.SliceData(rq.bodyBytes))); p < start || p >= start+uintptr(len(owned)) {
+			t.Errorf("body %q was copied", body)
+		}
+		// Only the body member's bytes changed.
+		at := bytes.Index(payload, []byte(`"body": "`)) + len(`"body": "`)
+		end := at + len(body)
+		if !bytes.Equal(owned[:at], payload[:at]) || !bytes.Equal(owned[end:], payload[end:]) {
+			t.Errorf("body %q: bytes outside the body changed", body)
+		}
 	}
 }

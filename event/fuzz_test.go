@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	d, _ := NewDecoder(Options{BasePath: "/prod"})
 	f.Fuzz(func(t *testing.T, payload []byte) {
+		owned := bytes.Clone(payload)
+		ri, evi, erri := d.DecodeInPlace(context.Background(), owned)
 		r, ev, err := d.Decode(context.Background(), payload)
+		checkSameDecoding(t, r, ev, err, ri, evi, erri)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || !slices.Contains(errorTypes, e.Type) || e.Message == "" {
@@ -230,5 +234,28 @@ func checkResponseHeaders(t *testing.T, src Source, h http.Header, res result) {
 		if !equalMap(res.Headers, wantJoined) || strings.Join(res.Cookies, "\x00") != strings.Join(wantCookies, "\x00") {
 			t.Fatalf("headers %q cookies %q, want %q %q", res.Headers, res.Cookies, wantJoined, wantCookies)
 		}
+	}
+}
+
+// checkSameDecoding requires DecodeInPlace to give what Decode gives.
+func checkSameDecoding(t *testing.T, r *http.Request, ev *Event, err error, ri *http.Request, evi *Event, erri error) {
+	t.Helper()
+	if (err == nil) != (erri == nil) || err != nil && err.Error() != erri.Error() {
+		t.Fatalf("Decode error %v, DecodeInPlace error %v", err, erri)
+	}
+	if err != nil {
+		return
+	}
+	if r.Method != ri.Method || r.URL.String() != ri.URL.String() || r.Host != ri.Host || r.RemoteAddr != ri.RemoteAddr ||
+		!reflect.DeepEqual(r.Header, ri.Header) || ev.Source != evi.Source || !bytes.Equal(ev.RequestContext, evi.RequestContext) {
+		t.Fatalf("DecodeInPlace differs from Decode:\n%s %s %v %s\n%s %s %v %s", r.Method, r.URL, r.Header, ev.RequestContext,
+			ri.Method, ri.URL, ri.Header, evi.RequestContext)
+	}
+	b, _ := r.GetBody()
+	bi, _ := ri.GetBody()
+	want, _ := io.ReadAll(b)
+	got, _ := io.ReadAll(bi)
+	if !bytes.Equal(want, got) || r.ContentLength != ri.ContentLength {
+		t.Fatalf("DecodeInPlace body %q (%d), Decode body %q (%d)", got, ri.ContentLength, want, r.ContentLength)
 	}
 }

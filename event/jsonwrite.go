@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strconv"
 )
 
@@ -11,58 +12,107 @@ import (
 // encoding/json does; bodies that are not UTF-8 never get here, they are sent as base64).
 
 // appendJSONBytes appends b as a JSON string. Bytes that need escaping are found eight at a
-// time, and once a word is plain, long plain runs are skipped 32 bytes at a time; runs are
-// copied whole. With valid (b is known to be UTF-8) bytes above 0x7F need no look at all.
+// time (SWAR): a word without any is part of a plain run, and plain runs are skipped 32 bytes at
+// a time and copied whole. A word with one is stored whole (its bytes before the first special
+// byte are then in place) and finished byte by byte through a table, so dense JSON bodies (an
+// escaped quote every few bytes) cost no call per escape. With valid (b is known to be UTF-8)
+// bytes above 0x7F need no look at all.
 func appendJSONBytes(dst, b []byte, valid bool) []byte {
-	dst = append(dst, '"')
 	high := uint64(msb) // bytes that need a look: specials, and non-ASCII unless valid
+	plain := &jsonPlainASCII
 	if valid {
-		high = 0
+		high, plain = 0, &jsonPlainUTF8
 	}
-	i, run := 0, 0
-	for i < len(b) {
+	// out is dst's whole capacity and j the length written: bytes are stored by index, and
+	// every step first makes sure it has jsonStepMax bytes of room, growing in large steps.
+	dst = slices.Grow(dst, len(b)+len(b)>>3+jsonStepMax)
+	out := dst[:cap(dst)]
+	j := len(dst)
+	out[j] = '"'
+	j++
+	for i := 0; i < len(b); {
+		if len(out)-j < jsonStepMax {
+			out = slices.Grow(out[:j], len(b)-i+(len(b)-i)>>3+jsonStepMax)
+			out = out[:cap(out)]
+		}
+		end := len(b) // of the bytes the byte loop below looks at
 		if i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			m := specialMask(x) | x&high
 			if m == 0 {
-				i += 8
-				for i+32 <= len(b) {
+				run := i
+				for i += 8; i+32 <= len(b); i += 32 {
 					w := b[i : i+32 : i+32]
 					x0, x1 := binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])
 					x2, x3 := binary.LittleEndian.Uint64(w[16:]), binary.LittleEndian.Uint64(w[24:])
 					if specialMask(x0)|specialMask(x1)|specialMask(x2)|specialMask(x3)|(x0|x1|x2|x3)&high != 0 {
 						break
 					}
-					i += 32
 				}
+				if n := i - run; len(out)-j < n+jsonStepMax {
+					out = slices.Grow(out[:j], n+len(b)-i+(len(b)-i)>>3+jsonStepMax)
+					out = out[:cap(out)]
+				}
+				j += copy(out[j:], b[run:i])
 				continue
 			}
-			i += bits.TrailingZeros64(m) >> 3
-		} else if c := b[i]; c >= ' ' && c != '"' && c != '\\' && (c < 0x80 || valid) {
-			i++
-			continue
+			binary.LittleEndian.PutUint64(out[j:], x)
+			k := bits.TrailingZeros64(m) >> 3 // the k bytes before it are now in place
+			i, j, end = i+k, j+k, i+8
 		}
-		c := b[i]
-		if c >= 0x80 {
-			if n := utf8SeqLen(b, i); n > 0 { // valid UTF-8 stays in the run
-				i += n
+		for i < end {
+			c := b[i]
+			if plain[c] {
+				out[j] = c
+				i, j = i+1, j+1
 				continue
 			}
+			switch {
+			case c == '"' || c == '\\':
+				out[j], out[j+1] = '\\', c
+				i, j = i+1, j+2
+			case c == '\n':
+				out[j], out[j+1] = '\\', 'n'
+				i, j = i+1, j+2
+			case c == '\r':
+				out[j], out[j+1] = '\\', 'r'
+				i, j = i+1, j+2
+			case c == '\t':
+				out[j], out[j+1] = '\\', 't'
+				i, j = i+1, j+2
+			case c < ' ':
+				copy(out[j:], `\u00`)
+				out[j+4], out[j+5] = upperHex[c>>4], upperHex[c&15]
+				i, j = i+1, j+6
+			default: // c >= 0x80 and b not known to be UTF-8
+				if n := utf8SeqLen(b, i); n > 0 {
+					copy(out[j:], b[i:i+n])
+					i, j = i+n, j+n
+				} else {
+					j += copy(out[j:], "\ufffd")
+					i++
+				}
+			}
 		}
-		dst = append(dst, b[run:i]...)
-		if c == '"' || c == '\\' { // the common escapes, inline
-			dst = append(dst, '\\', c)
-			i++
-		} else {
-			var n int
-			dst, n = appendJSONSpecial(dst, b, i)
-			i += n
-		}
-		run = i
 	}
-	dst = append(dst, b[run:]...)
-	return append(dst, '"')
+	out[j] = '"'
+	return out[:j+1]
 }
+
+// jsonStepMax bounds what one step of appendJSONBytes writes past j: a word store, or up to
+// eight bytes each escaped to at most six (a UTF-8 sequence that starts in them is copied as is,
+// at most four), plus the closing quote.
+const jsonStepMax = 8*6 + 8
+
+// jsonPlainASCII and jsonPlainUTF8 tell the bytes that go into a JSON string as they are:
+// printable ASCII but '"' and '\\', and with UTF-8 input every byte above 0x7F too.
+var jsonPlainASCII, jsonPlainUTF8 = func() (a, u [256]bool) {
+	for c := 0; c < 256; c++ {
+		a[c] = c >= ' ' && c < 0x80 && c != '"' && c != '\\'
+		u[c] = a[c] || c >= 0x80
+	}
+	return a, u
+}()
 
 // appendJSONStr appends s as a JSON string.
 func appendJSONStr(dst []byte, s string) []byte {

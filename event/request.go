@@ -23,6 +23,7 @@ type builder struct {
 	// repeated, building the header map needs no lookups.
 	seen    [4]uint64
 	repeats bool
+	inPlace bool // the body may be unescaped over the payload (DecodeInPlace)
 }
 
 // header is one header field: name and value are [off,end) ranges of builder.buf, or key is
@@ -38,21 +39,14 @@ type request struct {
 	req       http.Request
 	url       url.URL
 	ev        Event
-	body      bodyReader
+	body      bytes.Reader
 	bodyBytes []byte
 	ctx       eventContext
 }
 
-// bodyReader is the request body: the decoded bytes, which may alias the payload.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }
-
 // getBody implements http.Request.GetBody so that a client forwarding the request can replay it.
 func (r *request) getBody() (io.ReadCloser, error) {
-	b := new(bodyReader)
-	b.Reset(r.bodyBytes)
-	return b, nil
+	return io.NopCloser(bytes.NewReader(r.bodyBytes)), nil
 }
 
 // span is a range of builder.buf.
@@ -243,7 +237,11 @@ func (r *request) setBody(body []byte) {
 	}
 	r.bodyBytes = body
 	r.body.Reset(body)
-	r.req.Body = &r.body
+	// The body is the decoded bytes, which may alias the payload. An io.NopCloser around a
+	// *bytes.Reader is what net/http knows to be in memory: a client forwarding the request
+	// then writes headers and body together instead of flushing the headers first, one
+	// write and one wake-up of the server fewer.
+	r.req.Body = io.NopCloser(&r.body)
 	r.req.GetBody = r.getBody
 }
 
@@ -510,6 +508,12 @@ func (b *builder) body(n, flag int32, src Source) ([]byte, error) {
 	if !b64 {
 		if !esc {
 			return raw[:len(raw):len(raw)], nil // aliases the payload: no copy
+		}
+		if b.inPlace {
+			// Every escape is at least as long as what it stands for, and appendUnescaped
+			// reads each one before writing its result, so the output never overtakes the
+			// input.
+			return appendUnescaped(raw[:0:len(raw)], raw), nil
 		}
 		return appendUnescaped(make([]byte, 0, len(raw)), raw), nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -101,6 +102,7 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 	d := s.data
 	j := i + 1
 	for j < len(d) {
+		stop := len(d) // of the bytes the byte loop below looks at
 		if j+8 <= len(d) {
 			m := specialMask(binary.LittleEndian.Uint64(d[j:]))
 			if m == 0 {
@@ -115,36 +117,50 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 				}
 				continue
 			}
+			stop = j + 8
 			j += bits.TrailingZeros64(m) >> 3
-		} else if !isSpecial(d[j]) {
-			j++
-			continue
 		}
-		switch c := d[j]; {
-		case c == '"':
-			return j, esc, nil
-		case c == '\\':
-			esc = true
-			if j+1 >= len(d) {
-				return 0, false, syntaxError(j, "unterminated string")
+		// The rest of the word byte by byte: in dense strings the next escape is near.
+		for j < stop {
+			c := d[j]
+			if !strSpecial[c] {
+				j++
+				continue
 			}
-			switch d[j+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j += 2
-			case 'u':
-				if j+6 > len(d) || !isHex(d[j+2]) || !isHex(d[j+3]) || !isHex(d[j+4]) || !isHex(d[j+5]) {
-					return 0, false, syntaxError(j, `invalid \u escape`)
+			switch {
+			case c == '"':
+				return j, esc, nil
+			case c == '\\':
+				esc = true
+				if j+1 >= len(d) {
+					return 0, false, syntaxError(j, "unterminated string")
 				}
-				j += 6
+				switch d[j+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					j += 2
+				case 'u':
+					if j+6 > len(d) || !isHex(d[j+2]) || !isHex(d[j+3]) || !isHex(d[j+4]) || !isHex(d[j+5]) {
+						return 0, false, syntaxError(j, `invalid \u escape`)
+					}
+					j += 6
+				default:
+					return 0, false, syntaxError(j, "invalid escape in string")
+				}
 			default:
-				return 0, false, syntaxError(j, "invalid escape in string")
+				return 0, false, syntaxError(j, "control character in string")
 			}
-		default:
-			return 0, false, syntaxError(j, "control character in string")
 		}
 	}
 	return 0, false, syntaxError(i, "unterminated string")
 }
+
+// strSpecial tells the bytes a JSON string cannot hold as they are: '"', '\\' and controls.
+var strSpecial = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isSpecial(byte(c))
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -375,6 +391,13 @@ func (s *scanner) appendString(dst []byte, n int32) []byte {
 // appendUnescaped appends src, the validated content of a JSON string, with escapes undone.
 // Invalid surrogates become U+FFFD, as in encoding/json.
 func appendUnescaped(dst, src []byte) []byte {
+	// The output is never longer than src: write by index into room made once. With dst
+	// aliasing src (unescaping in place, dst = src[:0]) the room is src itself, and every
+	// write lands at or before the byte being read.
+	start := len(dst)
+	dst = slices.Grow(dst, len(src))
+	out := dst[:start+len(src)]
+	o := start
 	for i := 0; i < len(src); {
 		// The next backslash: in the next eight bytes (dense escapes), else by IndexByte.
 		j := i
@@ -385,30 +408,42 @@ func appendUnescaped(dst, src []byte) []byte {
 			} else if k := bytes.IndexByte(src[j+8:], '\\'); k >= 0 {
 				j += 8 + k
 			} else {
-				return append(dst, src[i:]...)
+				j = len(src)
 			}
 		} else if k := bytes.IndexByte(src[j:], '\\'); k >= 0 {
 			j += k
 		} else {
-			return append(dst, src[i:]...)
+			j = len(src)
 		}
-		dst = append(dst, src[i:j]...)
-		switch c := src[j+1]; c {
+		// The run before it: short runs (dense escapes) byte by byte, without a call.
+		if j-i < 16 {
+			for ; i < j; i++ {
+				out[o] = src[i]
+				o++
+			}
+		} else {
+			o += copy(out[o:], src[i:j])
+		}
+		if j == len(src) {
+			break
+		}
+		c := src[j+1]
+		switch c {
 		case 'b':
-			dst = append(dst, '\b')
+			c = '\b'
 		case 'f':
-			dst = append(dst, '\f')
+			c = '\f'
 		case 'n':
-			dst = append(dst, '\n')
+			c = '\n'
 		case 'r':
-			dst = append(dst, '\r')
+			c = '\r'
 		case 't':
-			dst = append(dst, '\t')
+			c = '\t'
 		case 'u':
 			r := rune(hex4(src[j+2:]))
 			j += 4
 			if r < utf8.RuneSelf {
-				dst = append(dst, byte(r))
+				c = byte(r)
 				break
 			}
 			if utf16.IsSurrogate(r) {
@@ -421,13 +456,16 @@ func appendUnescaped(dst, src []byte) []byte {
 				}
 				r = r2
 			}
-			dst = utf8.AppendRune(dst, r)
+			o += utf8.EncodeRune(out[o:], r)
+			i = j + 2
+			continue
 		default: // '"', '\\', '/'
-			dst = append(dst, c)
 		}
+		out[o] = c
+		o++
 		i = j + 2
 	}
-	return dst
+	return out[:o]
 }
 
 func hex4(b []byte) uint16 {

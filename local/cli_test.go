@@ -191,7 +191,6 @@ func TestCLIInvokeAndEnvFile(t *testing.T) {
 func TestCLIConcurrencyAndThrottle(t *testing.T) {
 	c := startCLI(t, "--runtime", "--concurrency", "3", "--", testRuntime)
 	const sleep = 400 * time.Millisecond
-	start := time.Now()
 	var wg sync.WaitGroup
 	results := make([]apiResult, 3)
 	for i := range results {
@@ -201,18 +200,28 @@ func TestCLIConcurrencyAndThrottle(t *testing.T) {
 			results[i] = c.invoke(fmt.Sprintf(`{"action":"sleep","ms":%d}`, sleep.Milliseconds()))
 		}()
 	}
-	time.Sleep(sleep / 2)
+	// Once the three invocations have started (their START lines), a fourth is throttled.
+	waitFor(t, "three invocations started", func() bool {
+		return strings.Count(c.stderr.String(), "START RequestId:") == 3
+	})
 	if r := c.invoke(`{}`); r.status != 429 || r.header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
 		t.Errorf("fourth concurrent invocation: %d %s", r.status, r.body)
 	}
 	wg.Wait()
-	if elapsed := time.Since(start); elapsed > 3*sleep*7/10 {
-		t.Errorf("3 parallel invocations of %v took %v", sleep, elapsed)
-	}
+	var intervals [][]int64
 	for i, r := range results {
 		if r.status != 200 {
 			t.Errorf("invocation %d: %d %s", i, r.status, r.body)
+			continue
 		}
+		var e echo
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil {
+			t.Fatalf("invocation %d: %v: %s", i, err, r.body)
+		}
+		intervals = append(intervals, e.Slept)
+	}
+	if !allOverlap(intervals) {
+		t.Errorf("3 invocations with --concurrency 3 did not run at once: %v", intervals)
 	}
 }
 
@@ -399,7 +408,6 @@ func TestCLIDefaultInspector(t *testing.T) {
 // nothing left once slipway is killed.
 func TestCLIWebApp(t *testing.T) {
 	c := startCLI(t, "--concurrency", "2", "--", testWebApp)
-	start := time.Now()
 	var wg sync.WaitGroup
 	answers := make([]map[string]any, 2)
 	for i := range answers {
@@ -414,8 +422,18 @@ func TestCLIWebApp(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if elapsed := time.Since(start); elapsed > 1500*time.Millisecond {
-		t.Errorf("two 400 ms requests took %v", elapsed)
+	var intervals [][]int64
+	for _, a := range answers {
+		var iv []int64
+		if s, ok := a["slept"].([]any); ok && len(s) == 2 {
+			f0, _ := s[0].(float64) // Unix ns as float64: precise to a microsecond, plenty here
+			f1, _ := s[1].(float64)
+			iv = []int64{int64(f0), int64(f1)}
+		}
+		intervals = append(intervals, iv)
+	}
+	if !allOverlap(intervals) {
+		t.Errorf("two requests with --concurrency 2 did not run at once: %v", intervals)
 	}
 	if answers[0] == nil || answers[1] == nil {
 		t.FailNow()

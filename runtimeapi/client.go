@@ -30,6 +30,10 @@ type Client struct {
 
 	// maxStream is MaxStreamSize; tests lower it.
 	maxStream int64
+
+	// wire carries /next and buffered /response posts with the default HTTP client (wire.go);
+	// nil when the caller gave its own.
+	wire *wire
 }
 
 // NewClient returns a client for addr ("host:port", optionally with "http://" and a path prefix).
@@ -42,8 +46,11 @@ func NewClient(addr string, hc *http.Client) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	var w *wire
 	if hc == nil {
 		hc = newHTTPClient()
+		u, _ := url.Parse(base)
+		w = &wire{host: u.Host, prefix: u.EscapedPath()}
 	}
 	poll := hc
 	if hc.Timeout != 0 {
@@ -53,7 +60,7 @@ func NewClient(addr string, hc *http.Client) (*Client, error) {
 		c.Timeout = 0
 		poll = &c
 	}
-	return &Client{base: base, hc: hc, poll: poll, maxStream: MaxStreamSize}, nil
+	return &Client{base: base, hc: hc, poll: poll, maxStream: MaxStreamSize, wire: w}, nil
 }
 
 func newHTTPClient() *http.Client {
@@ -90,6 +97,21 @@ func baseURL(addr string) (string, error) {
 // Next long-polls for the next invocation. A reply whose headers cannot be used yields a
 // *MalformedInvocationError naming the request id; anything but 200 yields an *APIError.
 func (c *Client) Next(ctx context.Context) (*Invocation, error) {
+	if c.wire != nil {
+		var inv *Invocation
+		err := c.wire.exchange(ctx, "next", http.MethodGet, PathNext, "", nil, func(resp *http.Response) error {
+			if resp.StatusCode != http.StatusOK {
+				return newAPIError(resp, http.MethodGet, PathNext)
+			}
+			payload, err := readBody(resp)
+			if err != nil {
+				return fmt.Errorf("runtimeapi: next: reading the event: %w", err)
+			}
+			inv, err = parseInvocation(resp.Header, payload)
+			return err
+		})
+		return inv, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+PathNext, nil)
 	if err != nil {
 		return nil, fmt.Errorf("runtimeapi: next: %w", err)
@@ -114,7 +136,7 @@ func (c *Client) Next(ctx context.Context) (*Invocation, error) {
 // declared, else through a pooled buffer, so a chunked event costs one allocation too.
 func readBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= MaxRequestSize*4 {
-		b := make([]byte, n)
+		b := payloadBuffer(int(n))
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
 			return nil, err
 		}
@@ -141,6 +163,11 @@ var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // the post early can leave net/http's transport still reading it.
 func (c *Client) Respond(ctx context.Context, requestID string, body []byte) error {
 	trackPost(ctx, requestID, nil)
+	if c.wire != nil {
+		path := invocationPath(requestID, PathSuffixResponse)
+		return c.wire.exchange(ctx, "POST "+path, http.MethodPost, path, "Content-Type: application/octet-stream\r\n", body,
+			func(resp *http.Response) error { return readAccepted(resp, http.MethodPost, path) })
+	}
 	return c.post(ctx, invocationPath(requestID, PathSuffixResponse), body, "application/octet-stream", "")
 }
 
@@ -183,6 +210,11 @@ func (c *Client) post(ctx context.Context, path string, body []byte, contentType
 // checkAccepted consumes and closes resp (so its connection is reused) and returns nil for 202.
 func checkAccepted(resp *http.Response, method, path string) error {
 	defer resp.Body.Close()
+	return readAccepted(resp, method, path)
+}
+
+// readAccepted consumes resp's body and returns nil for 202.
+func readAccepted(resp *http.Response, method, path string) error {
 	if resp.StatusCode != http.StatusAccepted {
 		return newAPIError(resp, method, path)
 	}

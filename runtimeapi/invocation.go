@@ -29,9 +29,50 @@ type Invocation struct {
 
 // invocationState is what Serve needs to know about an invocation once its handler returns.
 type invocationState struct {
-	mu     sync.Mutex
-	posted bool    // a /response or /error post was attempted
-	stream *Stream // the stream the handler opened, if any
+	mu       sync.Mutex
+	posted   bool    // a /response or /error post was attempted
+	stream   *Stream // the stream the handler opened, if any
+	released bool    // the handler called ReleasePayload
+}
+
+// ReleasePayload tells Serve that nothing refers to Payload any more, so that once the handler
+// returns its memory may carry a later event instead of becoming garbage. A handler that calls it
+// must not touch Payload, or anything that aliases it, after returning. Without it Payload is
+// left to the garbage collector, as always outside Serve.
+func (inv *Invocation) ReleasePayload() {
+	if inv.state == nil {
+		return
+	}
+	inv.state.mu.Lock()
+	inv.state.released = true
+	inv.state.mu.Unlock()
+}
+
+// payloads recycles released event buffers for readBody. Buffers larger than maxPooledPayload
+// are let go: rare events that size should not pin their memory.
+var payloads sync.Pool
+
+const maxPooledPayload = 1 << 20
+
+func putPayload(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledPayload {
+		return
+	}
+	b = b[:0]
+	payloads.Put(&b)
+}
+
+// payloadBuffer returns a slice of length n, reusing a released buffer when one is big enough.
+func payloadBuffer(n int) []byte {
+	if n <= maxPooledPayload {
+		if p, ok := payloads.Get().(*[]byte); ok {
+			if cap(*p) >= n {
+				return (*p)[:n]
+			}
+			payloads.Put(p) // a smaller event's buffer: keep it for one of those
+		}
+	}
+	return make([]byte, n)
 }
 
 type invocationKey struct{}

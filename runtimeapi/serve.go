@@ -95,8 +95,12 @@ func (c *Client) handle(base context.Context, inv *Invocation, h HandlerFunc) er
 	herr := callHandler(ctx, c, inv, h)
 
 	st.mu.Lock()
-	posted, stream := st.posted, st.stream
+	posted, stream, released := st.posted, st.stream, st.released
 	st.mu.Unlock()
+	if released {
+		putPayload(inv.Payload)
+		inv.Payload = nil
+	}
 
 	// Serve's own posts must not be cut short by the invocation deadline: Lambda decides
 	// about timeouts, and a late report is better than none.

@@ -320,3 +320,54 @@ func TestServeTraceEnv(t *testing.T) {
 		})
 	}
 }
+
+// A released payload's memory carries later events; one that was not released is never
+// reused, so a handler may keep it. Every event arrives intact either way.
+func TestServeReleasedPayloadsAreReusedSafely(t *testing.T) {
+	srv, c := newPair(t)
+	var mu sync.Mutex
+	var kept [][]byte     // payloads not released, with the content they must keep
+	var keptWant []string //
+	stop, _ := serve(t, c, 2, func(ctx context.Context, c *runtimeapi.Client, inv *runtimeapi.Invocation) error {
+		if strings.HasPrefix(string(inv.Payload), `"keep`) {
+			mu.Lock()
+			kept = append(kept, inv.Payload)
+			keptWant = append(keptWant, string(inv.Payload))
+			mu.Unlock()
+		} else {
+			defer inv.ReleasePayload()
+		}
+		return c.Respond(ctx, inv.RequestID, inv.Payload)
+	})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				tag := "free"
+				if i%5 == 0 {
+					tag = "keep"
+				}
+				payload := fmt.Sprintf(`"%s %d/%d %s"`, tag, w, i, strings.Repeat("x", (i*977+w*131)%5000))
+				res, err := srv.Invoke(testCtx(t), []byte(payload), nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if string(res.Body) != payload {
+					t.Errorf("event %d/%d came back as %.40q…", w, i, res.Body)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range kept {
+		if string(p) != keptWant[i] {
+			t.Errorf("a payload that was not released changed: %.40q…, was %.40q…", p, keptWant[i])
+		}
+	}
+}
