@@ -107,6 +107,15 @@ func serialPanel(raw *Raw) Panel {
 				continue
 			}
 			g := Group{Label: b.Name}
+			switch b.Name {
+			case "SerialInvokeProcess":
+				g.Label = "SerialInvokeProcess: the slipway local binary vs a bare server in another process"
+			case "SerialInvoke":
+				g.Label = "SerialInvoke: in-process platform vs an in-process bare server"
+			}
+			if b.Name == serialTarget(raw) {
+				g.Label += " (carries the target)"
+			}
 			var bare float64
 			for _, u := range b.Units {
 				if !strings.HasSuffix(u, "p50-ns") {
