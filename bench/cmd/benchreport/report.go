@@ -85,7 +85,7 @@ func (r *Report) totalTime() string {
 	if total == 0 {
 		return "unknown"
 	}
-	return fmt.Sprintf("%.0f min", total/60+0.5)
+	return fmt.Sprintf("%.0f min", total/60)
 }
 
 // warnings are the run-wide load warnings: a load average at the start above the threshold, and
@@ -415,7 +415,7 @@ func (r *Report) local() {
 	r.p("| `SerialInvoke` | one Invoke API call of a trivial function (`{\"action\":\"pong\"}`, answered at once), serially: keep-alive client → Invoke API → the event handed to the runtime's waiting `/next` → its `/response` → the caller; **interleaved in the same loop** with a bare loopback HTTP round trip of the same size and client (`bare-*`), so that load hits both alike. `*-p50-ns` are medians of single calls, `*-ns/op` means; `fn-ns` is the mean REPORT `Duration` (hand-out → the runtime's next `/next`). |\n")
 	r.p("| `RuntimeFloor` | the same runtime process against the smallest Runtime API that works (a channel, `/next`, `/response`): the part of an invoke that is the runtime's own exchange |\n")
 	r.p("| `Throughput` | 8 environments, handler sleeps 50 ms, 8 closed-loop clients through the Invoke API; ideal 160 req/s. `fn-ms` is the mean REPORT `Duration`: how long the machine made the 50 ms sleep. |\n")
-	r.p("| `ColdStart` | `platform-ns`: an environment's whole init as reported in `Init Duration` (loopback listener, environment, the start command to the pre-started supervisor, its fork/exec of the runtime, until the runtime's first `/next` reaches the platform). `bare-ns`: the same binary exec'd directly until its first `/next` reaches a plain HTTP server (the function's own start-up). `added-ns` = platform − bare. |\n\n")
+	r.p("| `ColdStart` | `platform-ns`: an environment's whole init as reported in `Init Duration` (loopback listener, environment, the start command to the pre-started supervisor, its fork/exec of the runtime, until the runtime's first `/next` reaches the platform). `bare-ns`: the same binary exec'd directly until its first `/next` reaches a plain HTTP server (the function's own start-up). `added-ns` = platform − bare. Each iteration starts after a quiet moment, when the spare supervisor is ready; a burst of N simultaneous cold starts finds one spare, and the other N − 1 also pay for starting a supervisor, which this benchmark does not measure. |\n\n")
 	r.p("Any other benchmark in `local/` shows in the first table; one whose name contains `Serial` and that\n")
 	r.p("reports an `…/bare` ratio carries the serial target too.\n\n")
 	r.run("local")

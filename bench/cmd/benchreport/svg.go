@@ -128,7 +128,8 @@ func (p Panel) render(w *bytes.Buffer, y float64) float64 {
 			end := barLeft + width
 			if b.Max > b.Min {
 				mid := y + barHeight/2.0
-				x0, x1 := px(b.Min), px(b.Max)
+				// A negative end (a difference of two noisy times) stops at the axis.
+				x0, x1 := math.Max(px(b.Min), barLeft), math.Max(px(b.Max), barLeft)
 				fmt.Fprintf(w, `<path d="M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f" stroke="%s" fill="none"/>`+"\n",
 					x0, mid, x1, x0, mid-3, mid+3, x1, mid-3, mid+3, colorText)
 				end = math.Max(end, x1)
