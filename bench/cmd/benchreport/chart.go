@@ -109,12 +109,12 @@ func serialPanel(raw *Raw) Panel {
 			g := Group{Label: b.Name}
 			switch b.Name {
 			case "SerialInvokeProcess":
-				g.Label = "SerialInvokeProcess: the slipway local binary vs a bare server in another process"
+				g.Label = "SerialInvokeProcess: slipway local binary, bare server in another process"
 			case "SerialInvoke":
-				g.Label = "SerialInvoke: in-process platform vs an in-process bare server"
+				g.Label = "SerialInvoke: platform and bare server in-process"
 			}
 			if b.Name == serialTarget(raw) {
-				g.Label += " (carries the target)"
+				g.Label += " (the target)"
 			}
 			var bare float64
 			for _, u := range b.Units {

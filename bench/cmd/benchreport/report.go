@@ -432,6 +432,19 @@ func (r *Report) adapterReading() {
 	if len(lines) > 0 {
 		r.p("Where the added latency goes, from the same medians:\n\n%s\n\n", strings.Join(lines, "\n"))
 	}
+	// Two body sizes give the allocations' fixed part and their growth with the body.
+	small, sok := median(r.Raw, "adapter", "AdapterProcess/"+bodySizes[0].name, "adapter-B/op")
+	large, lok := median(r.Raw, "adapter", "AdapterProcess/"+bodySizes[1].name, "adapter-B/op")
+	if sok && lok {
+		slope := (large - small) / (bodySizes[1].bytes - bodySizes[0].bytes)
+		if slope > -0.005 && slope < 0.005 {
+			slope = 0 // noise of a few bytes: no growth
+		}
+		r.p("Allocations: the adapter process allocates %s per invocation with a %s body and %s with a %s body, "+
+			"i.e. a fixed %s per invocation plus %.2f bytes per byte of body.\n\n",
+			formatBytes(small), formatBytes(bodySizes[0].bytes), formatBytes(large), formatBytes(bodySizes[1].bytes),
+			formatBytes(small-slope*bodySizes[0].bytes), slope)
+	}
 }
 
 func (r *Report) local() {

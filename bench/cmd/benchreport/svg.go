@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unicode/utf8"
 )
 
 // A Chart is a column of panels of horizontal bars, rendered as one self-contained SVG (no
@@ -142,7 +143,13 @@ func (p Panel) render(w *bytes.Buffer, y float64) float64 {
 			x := px(g.Limit.Value)
 			fmt.Fprintf(w, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="4 3"/>`+"\n",
 				x, groupTop+4, x, y-rowHeight+barHeight+2, colorLimit)
-			text(w, x+4, groupTop+barHeight-2, 10, "normal", "start", colorLimit, g.Limit.Label)
+			// Beside the line, unless the group's label reaches that far (estimated width of bold
+			// 12 px text): then after the label.
+			lx := x + 4
+			if end := 12 + 7.5*float64(utf8.RuneCountInString(g.Label)) + 10; g.Label != "" && lx < end {
+				lx = end
+			}
+			text(w, lx, groupTop+barHeight-2, 10, "normal", "start", colorLimit, g.Limit.Label)
 		}
 	}
 	return bottom + 16
