@@ -231,7 +231,6 @@ func TestConcurrency(t *testing.T) {
 	if err := h.srv.WaitPollers(ctx, 4); err != nil {
 		t.Fatalf("4 pollers never waited in /next: %v", err)
 	}
-	start := time.Now()
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
@@ -243,8 +242,8 @@ func TestConcurrency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if peak.Load() != 4 || time.Since(start) > 700*time.Millisecond {
-		t.Errorf("peak concurrency %d, took %v", peak.Load(), time.Since(start))
+	if peak.Load() != 4 {
+		t.Errorf("peak concurrency %d, want 4 invocations in the app at once", peak.Load())
 	}
 }
 

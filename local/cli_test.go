@@ -190,29 +190,43 @@ func TestCLIInvokeAndEnvFile(t *testing.T) {
 
 func TestCLIConcurrencyAndThrottle(t *testing.T) {
 	c := startCLI(t, "--runtime", "--concurrency", "3", "--", testRuntime)
-	const sleep = 400 * time.Millisecond
-	start := time.Now()
-	var wg sync.WaitGroup
-	results := make([]apiResult, 3)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = c.invoke(fmt.Sprintf(`{"action":"sleep","ms":%d}`, sleep.Milliseconds()))
-		}()
+	// round runs three sleeps at once; the first round creates the three environments (their cold
+	// starts take unequal times on a loaded machine), the second is checked on warm ones.
+	round := func(sleep time.Duration, starts int) []apiResult {
+		var wg sync.WaitGroup
+		results := make([]apiResult, 3)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = c.invoke(fmt.Sprintf(`{"action":"sleep","ms":%d}`, sleep.Milliseconds()))
+			}()
+		}
+		// Once the three invocations have started (their START lines), a fourth is throttled.
+		waitFor(t, "three invocations started", func() bool {
+			return strings.Count(c.stderr.String(), "START RequestId:") == starts
+		})
+		if r := c.invoke(`{}`); r.status != 429 || r.header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
+			t.Errorf("fourth concurrent invocation: %d %s", r.status, r.body)
+		}
+		wg.Wait()
+		return results
 	}
-	time.Sleep(sleep / 2)
-	if r := c.invoke(`{}`); r.status != 429 || r.header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
-		t.Errorf("fourth concurrent invocation: %d %s", r.status, r.body)
-	}
-	wg.Wait()
-	if elapsed := time.Since(start); elapsed > 3*sleep*7/10 {
-		t.Errorf("3 parallel invocations of %v took %v", sleep, elapsed)
-	}
-	for i, r := range results {
+	round(300*time.Millisecond, 3)
+	var intervals [][]int64
+	for i, r := range round(600*time.Millisecond, 6) {
 		if r.status != 200 {
 			t.Errorf("invocation %d: %d %s", i, r.status, r.body)
+			continue
 		}
+		var e echo
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil {
+			t.Fatalf("invocation %d: %v: %s", i, err, r.body)
+		}
+		intervals = append(intervals, e.Slept)
+	}
+	if !allOverlap(intervals) {
+		t.Errorf("3 invocations with --concurrency 3 did not run at once: %v", intervals)
 	}
 }
 
@@ -399,23 +413,39 @@ func TestCLIDefaultInspector(t *testing.T) {
 // nothing left once slipway is killed.
 func TestCLIWebApp(t *testing.T) {
 	c := startCLI(t, "--concurrency", "2", "--", testWebApp)
-	start := time.Now()
-	var wg sync.WaitGroup
-	answers := make([]map[string]any, 2)
-	for i := range answers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			status, m := c.get(fmt.Sprintf("/slow/%d?sleep=400", i))
-			if status != 200 {
-				t.Errorf("request %d: %d %v", i, status, m)
-			}
-			answers[i] = m
-		}()
+	// round sends two slow requests at once: the first round creates the two environments, the
+	// second is checked on warm ones (cold starts take unequal times on a loaded machine).
+	round := func(sleep int) []map[string]any {
+		var wg sync.WaitGroup
+		answers := make([]map[string]any, 2)
+		for i := range answers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, m := c.get(fmt.Sprintf("/slow/%d?sleep=%d", i, sleep))
+				if status != 200 {
+					t.Errorf("request %d: %d %v", i, status, m)
+				}
+				answers[i] = m
+			}()
+		}
+		wg.Wait()
+		return answers
 	}
-	wg.Wait()
-	if elapsed := time.Since(start); elapsed > 1500*time.Millisecond {
-		t.Errorf("two 400 ms requests took %v", elapsed)
+	round(200)
+	answers := round(600)
+	var intervals [][]int64
+	for _, a := range answers {
+		var iv []int64
+		if s, ok := a["slept"].([]any); ok && len(s) == 2 {
+			f0, _ := s[0].(float64) // Unix ns as float64: precise to a microsecond, plenty here
+			f1, _ := s[1].(float64)
+			iv = []int64{int64(f0), int64(f1)}
+		}
+		intervals = append(intervals, iv)
+	}
+	if !allOverlap(intervals) {
+		t.Errorf("two requests with --concurrency 2 did not run at once: %v", intervals)
 	}
 	if answers[0] == nil || answers[1] == nil {
 		t.FailNow()
@@ -423,7 +453,7 @@ func TestCLIWebApp(t *testing.T) {
 	if answers[0]["pid"] == answers[1]["pid"] || answers[0]["port"] == answers[1]["port"] || answers[0]["lambdaContext"] != true {
 		t.Errorf("answers %v and %v: want two apps on two ports, with the Lambda context", answers[0], answers[1])
 	}
-	if answers[0]["path"] != "/slow/0" || answers[0]["query"] != "sleep=400" {
+	if answers[0]["path"] != "/slow/0" || answers[0]["query"] != "sleep=600" {
 		t.Errorf("the app saw %v", answers[0])
 	}
 	pids := c.tree()

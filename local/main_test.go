@@ -132,6 +132,7 @@ type echo struct {
 	Headers map[string][]string `json:"headers"`
 	Env     map[string]string   `json:"env"`
 	PID     int                 `json:"pid"`
+	Slept   []int64             `json:"slept"` // [start, end] of a sleep action, Unix ns
 }
 
 func (tf *testFunction) invoke(payload string) *Response {
@@ -204,6 +205,20 @@ func waitGone(t *testing.T, pids ...int) {
 }
 
 // waitFor polls cond for up to 5 s.
+// allOverlap reports whether every interval ([start, end] in Unix ns, as the test programs
+// report their sleeps) shares one instant with every other: the invocations ran at once, whatever
+// the load on the machine did to wall-clock times.
+func allOverlap(intervals [][]int64) bool {
+	var latestStart, earliestEnd int64 = 0, 1<<63 - 1
+	for _, iv := range intervals {
+		if len(iv) != 2 {
+			return false
+		}
+		latestStart, earliestEnd = max(latestStart, iv[0]), min(earliestEnd, iv[1])
+	}
+	return len(intervals) > 1 && latestStart < earliestEnd
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

@@ -107,6 +107,15 @@ func serialPanel(raw *Raw) Panel {
 				continue
 			}
 			g := Group{Label: b.Name}
+			switch b.Name {
+			case "SerialInvokeProcess":
+				g.Label = "SerialInvokeProcess: slipway local binary, bare server in another process"
+			case "SerialInvoke":
+				g.Label = "SerialInvoke: platform and bare server in-process"
+			}
+			if b.Name == serialTarget(raw) {
+				g.Label += " (the target)"
+			}
 			var bare float64
 			for _, u := range b.Units {
 				if !strings.HasSuffix(u, "p50-ns") {

@@ -32,9 +32,9 @@ func formatValue(unit string, v float64) string {
 		return formatDuration(v * k)
 	}
 	switch {
-	case unit == "B/op":
+	case strings.HasSuffix(unit, "B/op"): // B/op, adapter-B/op
 		return formatBytes(v)
-	case unit == "allocs/op":
+	case strings.HasSuffix(unit, "allocs/op"):
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 			return strconv.FormatFloat(v, 'f', 0, 64)
 		}

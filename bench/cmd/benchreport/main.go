@@ -70,7 +70,8 @@ func (r *Report) chartSubtitle() []string {
 	}
 	lines := []string{
 		fmt.Sprintf("%s, %s cores, %s · %s", cpuName(m), m["cpus"], strings.TrimPrefix(m["go"], "go version "), m["date"]),
-		fmt.Sprintf("commit %s · medians; whiskers span the runs · %d of %d targets met · details in BENCHMARKS.md", m["commit"], met, len(r.Targets)),
+		fmt.Sprintf("commit %s · %d of %d targets met · details and exact commands in BENCHMARKS.md", m["commit"], met, len(r.Targets)),
+		"Bars: medians of the runs (blue: slipway, grey: baselines and peers); whiskers: the runs' range; red dashes: the target.",
 	}
 	if len(r.warnings()) > 0 {
 		lines = append(lines, "Warning: the machine was busy with other work during the run, the numbers are noisy (see BENCHMARKS.md).")

@@ -85,7 +85,7 @@ func (r *Report) totalTime() string {
 	if total == 0 {
 		return "unknown"
 	}
-	return fmt.Sprintf("%.0f min", total/60+0.5)
+	return fmt.Sprintf("%.0f min", total/60)
 }
 
 // warnings are the run-wide load warnings: a load average at the start above the threshold, and
@@ -229,41 +229,68 @@ func (r *Report) run(name string) {
 	}
 }
 
-// table writes every benchmark of a section with every metric it reports.
+// table writes every benchmark of a section with every metric it reports: one column per
+// unit, in tables of at most maxColumns units (benchmarks that report the same units share one).
 func (r *Report) table(name string) {
 	s := r.Raw.Sections[name]
 	if s == nil || len(s.Output.Benchmarks) == 0 {
 		return
 	}
-	var units []string
+	const maxColumns = 7
+	// Families: consecutive benchmarks with the same top-level name.
+	var families [][]*Benchmark
 	for _, b := range s.Output.Benchmarks {
-		for _, u := range b.Units {
-			if !slices.Contains(units, u) {
-				units = append(units, u)
-			}
+		if n := len(families); n > 0 && Top(families[n-1][0].Name) == Top(b.Name) {
+			families[n-1] = append(families[n-1], b)
+		} else {
+			families = append(families, []*Benchmark{b})
 		}
 	}
-	if len(units) <= 7 {
-		r.p("| Benchmark | %s |\n|---|%s\n", strings.Join(units, " | "), strings.Repeat("---|", len(units)))
-		for _, b := range s.Output.Benchmarks {
-			r.p("| %s |", b.Name)
-			for _, u := range units {
-				if st, ok := b.Stat(u); ok {
-					r.p(" %s |", formatStat(u, st))
-				} else {
-					r.p(" |")
+	var rows []*Benchmark
+	var units []string
+	flush := func() {
+		if len(rows) > 0 {
+			r.wideTable(rows, units)
+		}
+		rows, units = nil, nil
+	}
+	for _, f := range families {
+		merged := slices.Clone(units)
+		for _, b := range f {
+			for _, u := range b.Units {
+				if !slices.Contains(merged, u) {
+					merged = append(merged, u)
 				}
 			}
-			r.p("\n")
 		}
-	} else { // too many metrics for one row: one row per metric
-		r.p("| Benchmark | metric | median | runs |\n|---|---|---|---|\n")
-		for _, b := range s.Output.Benchmarks {
-			for _, u := range b.Units {
-				st, _ := b.Stat(u)
-				r.p("| %s | %s | %s | %d |\n", b.Name, u, formatStat(u, st), st.N)
+		if len(merged) > maxColumns && len(rows) > 0 {
+			flush()
+			merged = merged[:0]
+			for _, b := range f {
+				for _, u := range b.Units {
+					if !slices.Contains(merged, u) {
+						merged = append(merged, u)
+					}
+				}
 			}
 		}
+		rows, units = append(rows, f...), merged
+	}
+	flush()
+}
+
+func (r *Report) wideTable(rows []*Benchmark, units []string) {
+	r.p("| Benchmark | %s |\n|---|%s\n", strings.Join(units, " | "), strings.Repeat("---|", len(units)))
+	for _, b := range rows {
+		r.p("| %s |", b.Name)
+		for _, u := range units {
+			if st, ok := b.Stat(u); ok {
+				r.p(" %s |", formatStat(u, st))
+			} else {
+				r.p(" |")
+			}
+		}
+		r.p("\n")
 	}
 	r.p("\n")
 }
@@ -356,12 +383,13 @@ func (r *Report) adapter() {
 	r.p("| `Direct/{1KiB,256KiB}` | (a) straight to the app over keep-alive |\n")
 	r.p("| `RuntimeAPIOnly/{1KiB,256KiB}` | the floor of (b): the in-process Runtime API (`runtimeapitest`) and the `runtimeapi` client carrying the same event and a same-size result, the handler answering at once (no decoding, no app) |\n")
 	r.p("| `Adapter/{1KiB,256KiB}` | (b) the whole invocation path as a serial loop (each invocation also waits for the runtime's previous cycle): event queued → the adapter's `/next` returns → decode → request to the app → result encoded → `/response` arrives |\n")
+	r.p("| `AdapterProcess/{1KiB,256KiB}` | when present, carries the allocation target: the adapter in a process of its own (the test binary re-executed) in front of the benchmark's app and Runtime API, as on Lambda; `adapter-B/op` is what that process allocates per invocation (runtime.MemStats), `adapter-B/body` that over the body size. Its `p50-µs` is cross-process and not comparable with `Overhead` |\n")
 	r.p("| `Processing/{1KiB,256KiB}` | the adapter's CPU work alone, no sockets: decode, build the app request (context headers, path), encode the result |\n")
 	r.p("| `Readiness` | the app starts listening (t0) → the adapter's first `/next` (t1), after 20–50 ms of \"connection refused\" |\n")
 	r.p("| `IdleRSS` | VmRSS of the `slipway` binary in extension mode, idle in `/next` after one request |\n\n")
 	r.p("`p50-µs` is the median latency of single requests within a run; `ns/op` the mean. B/op counts every\n")
-	r.p("allocation in the process (the in-process Runtime API and app included), so the adapter's own\n")
-	r.p("allocations are Adapter − Direct − RuntimeAPIOnly.\n\n")
+	r.p("allocation in the benchmark's process (the in-process Runtime API and app included): without\n")
+	r.p("`AdapterProcess`, the adapter's own allocations are estimated as Adapter − Direct − RuntimeAPIOnly.\n\n")
 	r.run("adapter")
 	r.table("adapter")
 	r.run("adapter-readiness")
@@ -404,6 +432,19 @@ func (r *Report) adapterReading() {
 	if len(lines) > 0 {
 		r.p("Where the added latency goes, from the same medians:\n\n%s\n\n", strings.Join(lines, "\n"))
 	}
+	// Two body sizes give the allocations' fixed part and their growth with the body.
+	small, sok := median(r.Raw, "adapter", "AdapterProcess/"+bodySizes[0].name, "adapter-B/op")
+	large, lok := median(r.Raw, "adapter", "AdapterProcess/"+bodySizes[1].name, "adapter-B/op")
+	if sok && lok {
+		slope := (large - small) / (bodySizes[1].bytes - bodySizes[0].bytes)
+		if slope > -0.005 && slope < 0.005 {
+			slope = 0 // noise of a few bytes: no growth
+		}
+		r.p("Allocations: the adapter process allocates %s per invocation with a %s body and %s with a %s body, "+
+			"i.e. a fixed %s per invocation plus %.2f bytes per byte of body.\n\n",
+			formatBytes(small), formatBytes(bodySizes[0].bytes), formatBytes(large), formatBytes(bodySizes[1].bytes),
+			formatBytes(small-slope*bodySizes[0].bytes), slope)
+	}
 }
 
 func (r *Report) local() {
@@ -413,11 +454,11 @@ func (r *Report) local() {
 	r.p("`net/http`.\n\n")
 	r.p("| Benchmark | What one op is |\n|---|---|\n")
 	r.p("| `SerialInvoke` | one Invoke API call of a trivial function (`{\"action\":\"pong\"}`, answered at once), serially: keep-alive client → Invoke API → the event handed to the runtime's waiting `/next` → its `/response` → the caller; **interleaved in the same loop** with a bare loopback HTTP round trip of the same size and client (`bare-*`), so that load hits both alike. `*-p50-ns` are medians of single calls, `*-ns/op` means; `fn-ns` is the mean REPORT `Duration` (hand-out → the runtime's next `/next`). |\n")
+	r.p("| `SerialInvokeProcess` | when present, carries the serial target: the same exchange as a user meets it, a client in the benchmark's process → the real `slipway local --runtime` binary → the runtime, interleaved with the same client → a bare HTTP server in another process, so that both sides pay the same cross-process wake-ups |\n")
 	r.p("| `RuntimeFloor` | the same runtime process against the smallest Runtime API that works (a channel, `/next`, `/response`): the part of an invoke that is the runtime's own exchange |\n")
 	r.p("| `Throughput` | 8 environments, handler sleeps 50 ms, 8 closed-loop clients through the Invoke API; ideal 160 req/s. `fn-ms` is the mean REPORT `Duration`: how long the machine made the 50 ms sleep. |\n")
-	r.p("| `ColdStart` | `platform-ns`: an environment's whole init as reported in `Init Duration` (loopback listener, environment, the start command to the pre-started supervisor, its fork/exec of the runtime, until the runtime's first `/next` reaches the platform). `bare-ns`: the same binary exec'd directly until its first `/next` reaches a plain HTTP server (the function's own start-up). `added-ns` = platform − bare. |\n\n")
-	r.p("Any other benchmark in `local/` shows in the first table; one whose name contains `Serial` and that\n")
-	r.p("reports an `…/bare` ratio carries the serial target too.\n\n")
+	r.p("| `ColdStart` | `platform-ns`: an environment's whole init as reported in `Init Duration` (loopback listener, environment, the start command to the pre-started supervisor, its fork/exec of the runtime, until the runtime's first `/next` reaches the platform). `bare-ns`: the same binary exec'd directly until its first `/next` reaches a plain HTTP server (the function's own start-up). `added-ns` = platform − bare. Each iteration starts after a quiet moment, when the spare supervisor is ready; a burst of N simultaneous cold starts finds one spare, and the other N − 1 also pay for starting a supervisor, which this benchmark does not measure. |\n\n")
+	r.p("Any other benchmark in `local/` shows in the first table.\n\n")
 	r.run("local")
 	r.table("local")
 	r.run("local-throughput")
@@ -426,6 +467,24 @@ func (r *Report) local() {
 	r.table("local-coldstart")
 	r.areaTargets(areaLocal)
 
+	if ratios := serialRatios(r.Raw); len(ratios) > 0 {
+		r.p("Every serial benchmark's ratios (the target is carried by `%s`'s medians):\n\n", serialTarget(r.Raw))
+		r.p("| Benchmark | invoke p50 | bare p50 | invoke ÷ bare, medians | invoke mean | bare mean | invoke ÷ bare, means |\n|---|---|---|---|---|---|---|\n")
+		seen := map[string]bool{}
+		for _, x := range ratios {
+			if seen[x.bench] {
+				continue
+			}
+			seen[x.bench] = true
+			r.p("| %s |", x.bench)
+			for _, u := range []string{"invoke-p50-ns", "bare-p50-ns", "p50-invoke/bare", "invoke-ns/op", "bare-ns/op", "invoke/bare"} {
+				v, _, _ := r.value("local", x.bench, u)
+				r.p(" %s |", v)
+			}
+			r.p("\n")
+		}
+		r.p("\n")
+	}
 	var lines []string
 	inv, iok := median(r.Raw, "local", "SerialInvoke", "invoke-ns/op")
 	bare, bok := median(r.Raw, "local", "SerialInvoke", "bare-ns/op")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unicode/utf8"
 )
 
 // A Chart is a column of panels of horizontal bars, rendered as one self-contained SVG (no
@@ -128,7 +129,8 @@ func (p Panel) render(w *bytes.Buffer, y float64) float64 {
 			end := barLeft + width
 			if b.Max > b.Min {
 				mid := y + barHeight/2.0
-				x0, x1 := px(b.Min), px(b.Max)
+				// A negative end (a difference of two noisy times) stops at the axis.
+				x0, x1 := math.Max(px(b.Min), barLeft), math.Max(px(b.Max), barLeft)
 				fmt.Fprintf(w, `<path d="M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f" stroke="%s" fill="none"/>`+"\n",
 					x0, mid, x1, x0, mid-3, mid+3, x1, mid-3, mid+3, colorText)
 				end = math.Max(end, x1)
@@ -141,7 +143,13 @@ func (p Panel) render(w *bytes.Buffer, y float64) float64 {
 			x := px(g.Limit.Value)
 			fmt.Fprintf(w, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="4 3"/>`+"\n",
 				x, groupTop+4, x, y-rowHeight+barHeight+2, colorLimit)
-			text(w, x+4, groupTop+barHeight-2, 10, "normal", "start", colorLimit, g.Limit.Label)
+			// Beside the line, unless the group's label reaches that far (estimated width of bold
+			// 12 px text): then after the label.
+			lx := x + 4
+			if end := 12 + 7.5*float64(utf8.RuneCountInString(g.Label)) + 10; g.Label != "" && lx < end {
+				lx = end
+			}
+			text(w, lx, groupTop+barHeight-2, 10, "normal", "start", colorLimit, g.Limit.Label)
 		}
 	}
 	return bottom + 16

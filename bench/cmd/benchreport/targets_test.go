@@ -102,9 +102,9 @@ func TestAdapterTargets(t *testing.T) {
 		{"1KiB: p50", Missed, "4.67 round trips: +140 µs (190 µs − 50.0 µs); round trip 30.0 µs"},
 		{"256KiB: p50", Missed, "46.7 round trips: +1.40 ms (2.00 ms − 600 µs); round trip 30.0 µs"},
 		// 33000 − 9000 − 19000 = 5000 B = 4.88× 1 KiB.
-		{"1KiB: bytes", Missed, "4.88 KiB = 4.88× the 1.00 KiB body"},
+		{"1KiB: bytes the adapter allocates", Missed, "4.88 KiB = 4.88× the 1.00 KiB body"},
 		// 1600000 − 675000 − 594000 = 331000 B = 1.26× 256 KiB.
-		{"256KiB: bytes", Met, "323 KiB = 1.26× the 256 KiB body"},
+		{"256KiB: bytes the adapter allocates", Met, "323 KiB = 1.26× the 256 KiB body"},
 		{"readiness", Met, "1.90 ms"},
 		{"idle RSS", Missed, "15.2 MB"},
 		{"stripped binary", Met, "12.0 MB (11.4 MiB)"},
@@ -134,26 +134,20 @@ func TestAdapterTargetFromOverhead(t *testing.T) {
 	}
 }
 
-func TestLocalTargets(t *testing.T) {
-	raw := rawFrom(t, map[string]string{
-		"local": `BenchmarkSerialInvoke-2 5000 500000 ns/op 431000 invoke-ns/op 88000 bare-ns/op 4.90 invoke/bare 3.95 p50-invoke/bare
-BenchmarkSerialInvokeProcess-2 5000 500000 ns/op 3.10 invoke/bare
-BenchmarkRuntimeFloor-2 5000 327000 ns/op 327000 floor-ns
-`,
-		"local-throughput": "BenchmarkThroughput-2 400 6000000 ns/op 89.9 %ideal 143.8 req/s 51.4 fn-ms\n",
-		"local-coldstart":  "BenchmarkColdStart-2 100 9000000 ns/op 5000000 added-ns\n",
-	}, nil)
-	ts := localTargets(raw)
+// BenchmarkAdapterProcess (the adapter in a process of its own) carries the allocation target
+// when it exists; its adapter-B/body decides.
+func TestAdapterAllocTargetFromProcess(t *testing.T) {
+	raw := rawFrom(t, map[string]string{"adapter": adapterOutput +
+		"BenchmarkAdapterProcess/1KiB-2 3000 300000 ns/op 90.0 p50-µs 3000 adapter-B/op 14 adapter-allocs/op 2.93 adapter-B/body\n" +
+		"BenchmarkAdapterProcess/256KiB-2 300 3000000 ns/op 900.0 p50-µs 290000 adapter-B/op 15 adapter-allocs/op 1.106 adapter-B/body\n"}, nil)
+	ts := adapterTargets(raw)
 	for _, c := range []struct {
 		what     string
 		status   Status
 		measured string
 	}{
-		{"`SerialInvoke`: invoke ÷ bare loopback round trip, means", Missed, "4.90×"},
-		{"`SerialInvoke`: invoke ÷ bare loopback round trip, medians", Met, "3.95×"},
-		{"`SerialInvokeProcess`", Met, "3.10×"},
-		{"throughput", Missed, "89.9 % (144 req/s)"},
-		{"cold start", Met, "5.00 ms"},
+		{"1KiB: bytes the adapter process", Missed, "2.93 KiB = 2.93× the 1.00 KiB body"},
+		{"256KiB: bytes the adapter process", Met, "283 KiB = 1.11× the 256 KiB body"},
 	} {
 		got := find(t, ts, c.what)
 		if got.Status != c.status || got.Measured != c.measured {
@@ -162,10 +156,48 @@ BenchmarkRuntimeFloor-2 5000 327000 ns/op 327000 floor-ns
 	}
 }
 
+const localOutput = `BenchmarkSerialInvoke-2 5000 500000 ns/op 431000 invoke-ns/op 88000 bare-ns/op 4.90 invoke/bare 400000 invoke-p50-ns 101000 bare-p50-ns 3.95 p50-invoke/bare
+BenchmarkRuntimeFloor-2 5000 327000 ns/op 327000 floor-ns
+`
+
+func TestLocalTargets(t *testing.T) {
+	raw := rawFrom(t, map[string]string{
+		"local":            localOutput,
+		"local-throughput": "BenchmarkThroughput-2 400 6000000 ns/op 89.9 %ideal 143.8 req/s 51.4 fn-ms\n",
+		"local-coldstart":  "BenchmarkColdStart-2 100 9000000 ns/op 5000000 added-ns\n",
+	}, nil)
+	ts := localTargets(raw)
+	if len(ts) != 3 {
+		t.Errorf("%d targets, want 3", len(ts))
+	}
+	for _, c := range []struct {
+		what     string
+		status   Status
+		measured string
+	}{
+		{"(`SerialInvoke`, `p50-invoke/bare`)", Met, "3.95× (400 µs ÷ 101 µs)"},
+		{"throughput", Missed, "89.9 % (144 req/s)"},
+		{"cold start", Met, "5.00 ms"},
+	} {
+		got := find(t, ts, c.what)
+		if got.Status != c.status || got.Measured != c.measured {
+			t.Errorf("%s: %v %q, want %v %q", c.what, got.Status, got.Measured, c.status, c.measured)
+		}
+	}
+
+	// The cross-process benchmark, when there is one, carries the target instead.
+	raw = rawFrom(t, map[string]string{"local": localOutput +
+		"BenchmarkSerialInvokeProcess-2 5000 500000 ns/op 3.10 invoke/bare 520000 invoke-p50-ns 120000 bare-p50-ns 4.33 p50-invoke/bare\n"}, nil)
+	got := find(t, localTargets(raw), "serial invoke")
+	if got.Status != Missed || !strings.Contains(got.What, "`SerialInvokeProcess`") || got.Measured != "4.33× (520 µs ÷ 120 µs)" {
+		t.Errorf("%+v", got)
+	}
+}
+
 // With nothing measured every target says so, and none is met.
 func TestTargetsWithoutResults(t *testing.T) {
 	ts := Targets(rawFrom(t, nil, nil))
-	if len(ts) < 15 {
+	if len(ts) != 16 {
 		t.Fatalf("%d targets", len(ts))
 	}
 	for _, x := range ts {

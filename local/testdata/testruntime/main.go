@@ -10,7 +10,7 @@
 //	pong            respond "pong" (the trivial function of the benchmarks)
 //	nap             sleep "ms" milliseconds, then respond "pong"
 //	echo (default)  respond {"event":…,"headers":{…},"env":{…},"pid":N}
-//	sleep           sleep "ms" milliseconds, then echo
+//	sleep           sleep "ms" milliseconds, then echo with "slept": [start, end] in Unix ns
 //	error           post /error with errorType "Test.Failure"
 //	crash           exit with status 1 (after printing a line)
 //	hang            never respond
@@ -135,6 +135,7 @@ func handle(h http.Header, payload []byte) {
 		post("/invocation/"+id+"/response", "", out, nil)
 		return
 	}
+	var slept []int64 // when a sleep action ran, so tests can see invocations overlap
 	switch ev.Action {
 	case "pong":
 		post("/invocation/"+id+"/response", "", pong, nil)
@@ -144,7 +145,9 @@ func handle(h http.Header, payload []byte) {
 		post("/invocation/"+id+"/response", "", pong, nil)
 		return
 	case "sleep":
+		from := time.Now()
 		time.Sleep(time.Duration(ev.Ms) * time.Millisecond)
+		slept = []int64{from.UnixNano(), time.Now().UnixNano()}
 	case "error":
 		post("/invocation/"+id+"/error", "Test.Failure", []byte(`{"errorMessage":"it failed","errorType":"Test.Failure","stackTrace":["main.go:1"]}`), nil)
 		return
@@ -177,7 +180,7 @@ func handle(h http.Header, payload []byte) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	out, _ := json.Marshal(map[string]any{"event": json.RawMessage(payload), "headers": h, "env": env, "pid": os.Getpid()})
+	out, _ := json.Marshal(map[string]any{"event": json.RawMessage(payload), "headers": h, "env": env, "pid": os.Getpid(), "slept": slept})
 	post("/invocation/"+id+"/response", "", out, nil)
 	if ev.Action == "exit-after" {
 		os.Exit(0)

@@ -1,6 +1,7 @@
 // Command webapp is an ordinary web app for slipway local's end-to-end tests: it listens on
 // 127.0.0.1:$PORT and answers every request with JSON describing it and itself. ?sleep=MS
-// delays the answer; ?chunks=N&gapms=M streams N lines, M milliseconds apart.
+// delays the answer (and reports when it slept, as Unix ns); ?chunks=N&gapms=M streams N lines,
+// M milliseconds apart.
 package main
 
 import (
@@ -14,8 +15,11 @@ import (
 
 func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		var slept []int64
 		if ms, _ := strconv.Atoi(r.URL.Query().Get("sleep")); ms > 0 {
+			from := time.Now()
 			time.Sleep(time.Duration(ms) * time.Millisecond)
+			slept = []int64{from.UnixNano(), time.Now().UnixNano()}
 		}
 		if n, _ := strconv.Atoi(r.URL.Query().Get("chunks")); n > 0 {
 			gap, _ := strconv.Atoi(r.URL.Query().Get("gapms"))
@@ -36,6 +40,7 @@ func main() {
 			"pid":           os.Getpid(),
 			"port":          os.Getenv("PORT"),
 			"lambdaContext": r.Header.Get("X-Amzn-Lambda-Context") != "",
+			"slept":         slept,
 		})
 	})
 	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
