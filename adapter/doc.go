@@ -8,6 +8,13 @@
 // ErrorType constants in errors.go, plus the codec's Slipway.MalformedEvent,
 // Slipway.InvalidBase64 and Slipway.PassThroughStatus).
 //
+// Per invocation the event's bytes are copied as little as the protocols allow: the body is
+// decoded over the event's own memory (event.DecodeInPlace), sent to the app straight from it in
+// one write (transport.go), and the event's memory goes back to the Runtime API client for a
+// later event once the app's transport is done with it (runtimeapi.Invocation.ReleasePayload).
+// The app's reply is read into a pooled buffer sized by its Content-Length and encoded into
+// another; the result leaves with its headers in one writev.
+//
 // The adapter runs in one of three ways:
 //
 //   - wrapper (RunWrapper, `slipway run -- CMD`): the function's bootstrap or the image's

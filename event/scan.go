@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
-	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -391,13 +390,6 @@ func (s *scanner) appendString(dst []byte, n int32) []byte {
 // appendUnescaped appends src, the validated content of a JSON string, with escapes undone.
 // Invalid surrogates become U+FFFD, as in encoding/json.
 func appendUnescaped(dst, src []byte) []byte {
-	// The output is never longer than src: write by index into room made once. With dst
-	// aliasing src (unescaping in place, dst = src[:0]) the room is src itself, and every
-	// write lands at or before the byte being read.
-	start := len(dst)
-	dst = slices.Grow(dst, len(src))
-	out := dst[:start+len(src)]
-	o := start
 	for i := 0; i < len(src); {
 		// The next backslash: in the next eight bytes (dense escapes), else by IndexByte.
 		j := i
@@ -408,42 +400,30 @@ func appendUnescaped(dst, src []byte) []byte {
 			} else if k := bytes.IndexByte(src[j+8:], '\\'); k >= 0 {
 				j += 8 + k
 			} else {
-				j = len(src)
+				return append(dst, src[i:]...)
 			}
 		} else if k := bytes.IndexByte(src[j:], '\\'); k >= 0 {
 			j += k
 		} else {
-			j = len(src)
+			return append(dst, src[i:]...)
 		}
-		// The run before it: short runs (dense escapes) byte by byte, without a call.
-		if j-i < 16 {
-			for ; i < j; i++ {
-				out[o] = src[i]
-				o++
-			}
-		} else {
-			o += copy(out[o:], src[i:j])
-		}
-		if j == len(src) {
-			break
-		}
-		c := src[j+1]
-		switch c {
+		dst = append(dst, src[i:j]...)
+		switch c := src[j+1]; c {
 		case 'b':
-			c = '\b'
+			dst = append(dst, '\b')
 		case 'f':
-			c = '\f'
+			dst = append(dst, '\f')
 		case 'n':
-			c = '\n'
+			dst = append(dst, '\n')
 		case 'r':
-			c = '\r'
+			dst = append(dst, '\r')
 		case 't':
-			c = '\t'
+			dst = append(dst, '\t')
 		case 'u':
 			r := rune(hex4(src[j+2:]))
 			j += 4
 			if r < utf8.RuneSelf {
-				c = byte(r)
+				dst = append(dst, byte(r))
 				break
 			}
 			if utf16.IsSurrogate(r) {
@@ -456,16 +436,13 @@ func appendUnescaped(dst, src []byte) []byte {
 				}
 				r = r2
 			}
-			o += utf8.EncodeRune(out[o:], r)
-			i = j + 2
-			continue
+			dst = utf8.AppendRune(dst, r)
 		default: // '"', '\\', '/'
+			dst = append(dst, c)
 		}
-		out[o] = c
-		o++
 		i = j + 2
 	}
-	return out[:o]
+	return dst
 }
 
 func hex4(b []byte) uint16 {

@@ -40,7 +40,9 @@ type Client struct {
 // hc may be nil; /next calls never time out on the client side.
 //
 // The default HTTP client never uses a proxy (HTTP_PROXY is for the function's own traffic, not
-// for the link-local Runtime API) and keeps enough idle connections for many pollers.
+// for the link-local Runtime API) and keeps enough idle connections for many pollers. With it,
+// /next and buffered /response posts skip net/http's Transport altogether (see wire.go): they are
+// the per-invocation hot path. A caller's hc carries every request.
 func NewClient(addr string, hc *http.Client) (*Client, error) {
 	base, err := baseURL(addr)
 	if err != nil {

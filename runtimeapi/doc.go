@@ -6,6 +6,9 @@
 // more concurrent pollers (Lambda Managed Instances allow several invocations per environment).
 // ExtensionClient registers an extension and receives its INVOKE and SHUTDOWN events.
 //
+// A handler run by Serve may hand an event's memory back with Invocation.ReleasePayload once
+// nothing refers to it, so that a steady stream of events does not allocate a buffer for each.
+//
 // The wire protocol (paths, headers, limits) is declared once, in protocol.go, for both sides:
 // these clients and the emulated server in package local.
 package runtimeapi

@@ -77,8 +77,8 @@ func (w *wire) put(c *wireConn) {
 	w.mu.Unlock()
 }
 
-// errNoReply marks a failure before any byte of the reply arrived on a reused connection: the
-// server may have closed it while it sat idle.
+// errNoReply marks a failure before any byte of the reply arrived. On a reused connection that
+// is what a server that closed it while it sat idle looks like.
 var errNoReply = errors.New("connection closed before the reply")
 
 // exchange sends one request (head built from method, path and the extra header lines, then
@@ -156,6 +156,9 @@ func (w *wire) roundTrip(ctx context.Context, c *wireConn, method, path, extra s
 		return errors.Join(errNoReply, err)
 	}
 	resp, err := http.ReadResponse(c.br, nil)
+	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(c.br, nil) // an informational reply precedes the real one
+	}
 	if err != nil {
 		return err
 	}

@@ -125,8 +125,9 @@ func TestWireChunkedAndClosingReplies(t *testing.T) {
 		case 1: // chunked, keep-alive
 			return "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nLambda-Runtime-Deadline-Ms: 1700000000000\r\n" +
 				"Transfer-Encoding: chunked\r\n\r\n3\r\n{\"x\r\n5\r\n\":12}\r\n0\r\n\r\n"
-		case 2: // the server says it closes
-			return "HTTP/1.1 200 OK\r\nConnection: close\r\nLambda-Runtime-Aws-Request-Id: b\r\nLambda-Runtime-Deadline-Ms: 1700000000000\r\n" +
+		case 2: // an informational reply first, then the server says it closes
+			return "HTTP/1.1 100 Continue\r\n\r\n" +
+				"HTTP/1.1 200 OK\r\nConnection: close\r\nLambda-Runtime-Aws-Request-Id: b\r\nLambda-Runtime-Deadline-Ms: 1700000000000\r\n" +
 				"Content-Length: 2\r\n\r\n{}"
 		}
 		return nextReply(`[]`)
