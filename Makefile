@@ -3,7 +3,7 @@
 #   make test        everything CI runs: set-up, vet, staticcheck, unit + end-to-end tests in every
 #                    module, short fuzz runs. Needs only Go, Node/npm and Python 3.
 #   make bench       run every benchmark and regenerate BENCHMARKS.md, docs/benchmarks.svg and the raw
-#                    outputs in docs/bench/ (about 11 min on 2 cores; loopback only)
+#                    outputs in docs/bench/ (9–11 min on 2 cores; loopback only)
 #   make bench-smoke every benchmark once, and the report from those results (part of make test)
 #   make fuzz        long fuzz runs (FUZZTIME=5m per target)
 
