@@ -490,8 +490,8 @@ func (r *Report) local() {
 	bare, bok := median(r.Raw, "local", "SerialInvoke", "bare-ns/op")
 	floor, fok := median(r.Raw, "local", "RuntimeFloor", "floor-ns")
 	if iok && bok && fok {
-		lines = append(lines, fmt.Sprintf("- A serial invoke (%s, mean) ≈ the runtime's own exchange (`RuntimeFloor`, %s) + one Invoke API "+
-			"round trip (bare, %s) + %s of the platform's own work (pool, logs, REPORT).",
+		lines = append(lines, fmt.Sprintf("- An in-process serial invoke (`SerialInvoke`, %s mean) ≈ the runtime's own exchange (`RuntimeFloor`, %s) + "+
+			"one Invoke API round trip (its bare round trip, %s) + %s of the platform's own work (pool, logs, REPORT).",
 			formatDuration(inv), formatDuration(floor), formatDuration(bare), formatDuration(inv-floor-bare)))
 	}
 	if fn, ok := median(r.Raw, "local-throughput", "Throughput", "fn-ms"); ok {
