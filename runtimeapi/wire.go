@@ -19,8 +19,8 @@ import (
 // loopback API that answers in microseconds those hand-offs, each a wake-up of a parked
 // goroutine, cost more than the exchange: four of them per invocation, about one loopback round
 // trip. It also writes a large body in 32 KiB pieces after the headers; here headers and body
-// leave in one writev. Replies are parsed by net/http (http.ReadResponse), so every framing a
-// server may use — Content-Length, chunked, connection close — is handled as before.
+// leave in one system call. Replies are parsed by net/http (http.ReadResponse), so every framing
+// a server may use — Content-Length, chunked, connection close — is handled as before.
 //
 // Used only with NewClient's default HTTP client: a caller's own *http.Client (a proxy, a
 // custom transport, a test double) carries every request as before.
@@ -76,6 +76,9 @@ func (w *wire) put(c *wireConn) {
 	w.idle = append(w.idle, c)
 	w.mu.Unlock()
 }
+
+// wireCopyMax is the largest body copied after the request head rather than sent with writev.
+const wireCopyMax = 16 << 10
 
 // errNoReply marks a failure before any byte of the reply arrived. On a reused connection that
 // is what a server that closed it while it sat idle looks like.
@@ -144,13 +147,22 @@ func (w *wire) roundTrip(ctx context.Context, c *wireConn, method, path, extra s
 		h = append(h, "\r\n"...)
 	}
 	h = append(h, "\r\n"...)
-	c.hdr = h
-	bufs := net.Buffers{h}
-	if len(body) > 0 {
-		bufs = append(bufs, body)
+	// Head and body leave in one system call: a small body copied after the head, a large one
+	// with writev, sparing the copy. The race detector learns of a write's ordering from
+	// syscall.Write only, not from writev; under it every body is copied.
+	var werr error
+	if len(body) <= wireCopyMax || raceEnabled {
+		h = append(h, body...)
+		_, werr = c.conn.Write(h)
+	} else {
+		bufs := net.Buffers{h, body}
+		_, werr = bufs.WriteTo(c.conn)
 	}
-	if _, err := bufs.WriteTo(c.conn); err != nil {
-		return errors.Join(errNoReply, err)
+	if cap(h) <= 2*wireCopyMax {
+		c.hdr = h
+	}
+	if werr != nil {
+		return errors.Join(errNoReply, werr)
 	}
 	if _, err := c.br.Peek(1); err != nil {
 		return errors.Join(errNoReply, err)
