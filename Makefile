@@ -1,7 +1,8 @@
 # slipway — build, test, benchmark.
 #
 #   make test        everything CI runs: set-up, vet, staticcheck, unit + end-to-end tests in every
-#                    module, short fuzz runs. Needs only Go, Node/npm and Python 3.
+#                    module, short fuzz runs (50000 executions per target). Needs only Go, Node/npm
+#                    and Python 3.
 #   make bench       run every benchmark and regenerate BENCHMARKS.md, docs/benchmarks.svg and the raw
 #                    outputs in docs/bench/ (9–11 min on 2 cores; loopback only)
 #   make bench-smoke every benchmark once, and the report from those results (part of make test)
@@ -9,7 +10,7 @@
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-FUZZTIME    ?= 10s
+FUZZTIME    ?= 50000x
 MODULES     := . bench conformance
 
 .PHONY: test setup vet lint unit fuzz-short fuzz bench bench-smoke build

@@ -33,7 +33,7 @@ func BenchmarkAdapterProcess(b *testing.B) {
 	port := inProcessAppB(b, echoApp())
 	srv := runtimeapitest.NewServer()
 	defer srv.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAdapterBenchChild$", "-test.memprofile=/tmp/prof/child.mem", "-test.memprofilerate=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAdapterBenchChild$")
 	cmd.Env = append(cleanEnv(), envBenchChild+"=1", "AWS_LAMBDA_RUNTIME_API="+srv.Addr,
 		"AWS_LWA_PORT="+strconv.Itoa(port), "AWS_LWA_READINESS_CHECK_PATH=/health")
 	cmd.Stderr = os.Stderr
