@@ -14,12 +14,13 @@ import (
 
 // appClient sends requests to the app over a keep-alive pool on loopback.
 type appClient struct {
-	pool  *http.Transport // shared keep-alive pool (one connection per in-flight request)
-	fresh *http.Transport // no reuse: the one retry after a stale pooled connection
+	direct *directPool     // the fast path (appconn.go); nil where it cannot be used
+	pool   *http.Transport // shared keep-alive pool (one connection per in-flight request)
+	fresh  *http.Transport // no reuse: the one retry after a stale pooled connection
 }
 
 func newAppClient(c *Config) *appClient {
-	return &appClient{pool: newAppTransport(c, false), fresh: newAppTransport(c, true)}
+	return &appClient{direct: newDirectPool(c, c.AppAddr()), pool: newAppTransport(c, false), fresh: newAppTransport(c, true)}
 }
 
 func newAppTransport(c *Config, noReuse bool) *http.Transport {
@@ -81,6 +82,14 @@ func (c appConn) ReadFrom(r io.Reader) (int64, error) {
 // after the response arrived (an app that answers before reading it), and the body may alias
 // memory the caller wants to reuse.
 func (a *appClient) do(req *http.Request, w *writes) (*http.Response, error) {
+	if a.direct.accepts(req) {
+		resp, err := a.direct.roundTrip(req, w)
+		stale, wrote := isStale(err)
+		if !stale || req.Context().Err() != nil || !(idempotent(req.Method) || !wrote) {
+			return resp, err
+		}
+		return a.retry(req, w, err)
+	}
 	var reused, wrote atomic.Bool
 	trace := &httptrace.ClientTrace{
 		// Each attempt gets a connection, then writes; WroteRequest reports the end of every
@@ -99,6 +108,16 @@ func (a *appClient) do(req *http.Request, w *writes) (*http.Response, error) {
 	if err == nil || ctx.Err() != nil || !reused.Load() || !(idempotent(req.Method) || !wrote.Load()) {
 		return resp, err
 	}
+	return a.retry(req, w, err)
+}
+
+// retry sends req once more on a fresh connection, after err on a stale one.
+func (a *appClient) retry(req *http.Request, w *writes, err error) (*http.Response, error) {
+	trace := &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { w.pending.Add(1) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { w.pending.Add(-1) },
+	}
+	ctx := req.Context()
 	if req.Body != nil && req.Body != http.NoBody {
 		if req.GetBody == nil {
 			return nil, err
@@ -131,6 +150,7 @@ func idempotent(method string) bool {
 
 // close drops idle connections.
 func (a *appClient) close() {
+	a.direct.close()
 	a.pool.CloseIdleConnections()
 	a.fresh.CloseIdleConnections()
 }

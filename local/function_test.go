@@ -364,10 +364,25 @@ func TestConcurrencyAndThrottling(t *testing.T) {
 			defer tf.pool.mu.Unlock()
 			return tf.pool.active == n
 		})
-		if _, err := tf.Invoke(context.Background(), &Request{Payload: []byte(`{}`)}); !errors.Is(err, ErrThrottled) {
-			t.Errorf("invocation beyond the concurrency: %v, want ErrThrottled", err)
-		}
+		asked := time.Now().UnixNano()
+		_, err := tf.Invoke(context.Background(), &Request{Payload: []byte(`{}`)})
 		wg.Wait()
+		if !errors.Is(err, ErrThrottled) {
+			// Legitimate only if a sleep had ended before the extra invocation was asked for
+			// (a machine so loaded that this goroutine slept through it); by the runtimes' own
+			// clocks, not ours.
+			busy := true
+			for _, r := range replies {
+				if len(r.Slept) == 2 && r.Slept[1] < asked {
+					busy = false
+				}
+			}
+			if busy {
+				t.Errorf("invocation beyond the concurrency while all %d environments were busy: %v, want ErrThrottled", n, err)
+			} else {
+				t.Logf("an environment had already finished when the extra invocation was asked for (%v); not a throttling check", err)
+			}
+		}
 		return replies
 	}
 	pids := func(replies []echo) []int {
