@@ -2,7 +2,8 @@
 // configured exactly like AWS Lambda Web Adapter (the AWS_LWA_* variables, see LoadConfig).
 //
 // Each invocation is decoded by package event into an HTTP request, sent to the app over a
-// keep-alive pool on loopback with the context headers (event.HeaderLambdaContext and friends) set, and
+// keep-alive pool on loopback with the context headers (event.HeaderLambdaContext and friends) set
+// — written, and its response read, on the invocation's own goroutine (appconn.go) — and
 // the app's reply is posted back as the result the event's source expects — buffered (optionally
 // gzip/br compressed) or streamed chunk by chunk. Failures carry a stable errorType (the
 // ErrorType constants in errors.go, plus the codec's Slipway.MalformedEvent,
@@ -10,7 +11,7 @@
 //
 // Per invocation the event's bytes are copied as little as the protocols allow: the body is
 // decoded over the event's own memory (event.DecodeInPlace), sent to the app straight from it in
-// one write (transport.go), and the event's memory goes back to the Runtime API client for a
+// one write (appconn.go, transport.go), and the event's memory goes back to the Runtime API client for a
 // later event once the app's transport is done with it (runtimeapi.Invocation.ReleasePayload).
 // The app's reply is read into a pooled buffer sized by its Content-Length and encoded into
 // another; the result leaves with its headers in one writev.
