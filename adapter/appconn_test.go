@@ -60,6 +60,31 @@ func countingServer(t *testing.T, h http.Handler) (addr string, conns *atomic.In
 	return ln.Addr().String(), conns
 }
 
+// connServer accepts connections on loopback and serves each with serve, counting them.
+func connServer(t *testing.T, serve func(net.Conn)) (addr string, accepted *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted = new(atomic.Int32)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer conn.Close()
+				serve(conn)
+			}()
+		}
+	}()
+	return ln.Addr().String(), accepted
+}
+
 func send(t *testing.T, c *appClient, method, url string, body []byte) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
@@ -138,36 +163,21 @@ func TestDirectPathReusesOneConnection(t *testing.T) {
 // pool sees the close before it reuses the connection, so even a POST, which may not be sent
 // twice, goes out on a fresh one.
 func TestDirectPathSkipsConnectionsTheAppClosed(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var accepted atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			go func() {
-				defer conn.Close() // after one response, without saying so
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-			}()
+	// Closes after one response, without saying so.
+	addr, accepted := connServer(t, func(conn net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(conn))
+		if err != nil {
+			return
 		}
-	}()
-	c := directClient(t, ln.Addr().String())
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	c := directClient(t, addr)
 	for i := range 3 {
 		if i > 0 {
 			time.Sleep(20 * time.Millisecond) // the close reaches the adapter's socket
 		}
-		if _, got := send(t, c, "POST", "http://"+ln.Addr().String()+"/", []byte("charge the card")); string(got) != "ok" {
+		if _, got := send(t, c, "POST", "http://"+addr+"/", []byte("charge the card")); string(got) != "ok" {
 			t.Fatalf("request %d: %q", i, got)
 		}
 	}
@@ -292,37 +302,20 @@ func waitWrites(t *testing.T, w *writes) {
 // An app that answers before it has read the body and keeps the connection open leaves it in the
 // middle of a request: it must not go back to the pool while the body is still being written.
 func TestDirectPathNoReuseMidWrite(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var accepted atomic.Int32
-	go func() {
+	addr, accepted := connServer(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
 		for {
-			conn, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			accepted.Add(1)
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-					time.Sleep(100 * time.Millisecond) // then read the body after all
-					if _, err := io.Copy(io.Discard, req.Body); err != nil {
-						return
-					}
-				}
-			}()
+			io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			time.Sleep(100 * time.Millisecond) // then read the body after all
+			if _, err := io.Copy(io.Discard, req.Body); err != nil {
+				return
+			}
 		}
-	}()
-	addr := ln.Addr().String()
+	})
 	c := directClient(t, addr)
 	var w writes
 	req, _ := http.NewRequest("POST", "http://"+addr+"/", bytes.NewReader(make([]byte, 8<<20)))
