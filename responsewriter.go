@@ -58,7 +58,12 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.status, w.wroteHeader = code, true
 }
 
-func (w *responseWriter) Write(p []byte) (int, error) {
+func (w *responseWriter) Write(p []byte) (int, error) { return bufferBody(w, p) }
+
+func (w *responseWriter) WriteString(s string) (int, error) { return bufferBody(w, s) }
+
+// bufferBody is Write and WriteString: one body of rules for both, without converting a string.
+func bufferBody[T string | []byte](w *responseWriter, p T) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -78,26 +83,6 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	}
 	w.body = append(w.body, p...)
 	return len(p), nil
-}
-
-func (w *responseWriter) WriteString(s string) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !bodyAllowedForStatus(w.status) {
-		return 0, http.ErrBodyNotAllowed
-	}
-	if w.head {
-		return len(s), nil
-	}
-	w.written += int64(len(s))
-	if w.tooLarge || len(w.body)+len(s) > runtimeapi.MaxResponseSize {
-		w.tooLarge = true
-		w.body = w.body[:0]
-		return 0, errResponseTooLarge
-	}
-	w.body = append(w.body, s...)
-	return len(s), nil
 }
 
 // Flush is a no-op: a buffered response is sent whole when the handler returns.
